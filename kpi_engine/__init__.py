@@ -1,0 +1,62 @@
+"""kpi_engine: customer-support KPIs computed in the database, knowing nothing of Slack.
+
+The public API, re-exported here and loaded on first use (so importing one submodule stays
+cheap):
+
+- `open_database(url)` → a SQLAlchemy engine with the schema migrated;
+- `KpiEngine(db, settings).run(KpiQuery(...))` → `KpiResult` (`.to_json()` is the contract's
+  JSON answer); `.explain(query)` → the SQL and the definition line;
+- `import_csv(db, tickets_csv, surveys_csv)` → `ImportReport`;
+- `parse_period(words, now=..., tz=...)`, `previous_period(...)` → `Period`;
+- `METRICS`, `get_metric(id)`: the metric registry;
+- `Settings`: every setting of interfaces.md;
+- errors: `KpiError`, `UserError` (shown to people, with suggestions) and its kinds.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "open_database": "kpi_engine.database",
+    "KpiEngine": "kpi_engine.engine",
+    "Explanation": "kpi_engine.engine",
+    "KpiQuery": "kpi_engine.query",
+    "KpiResult": "kpi_engine.query",
+    "Filter": "kpi_engine.query",
+    "Measurement": "kpi_engine.query",
+    "import_csv": "kpi_engine.ingest",
+    "ImportReport": "kpi_engine.ingest",
+    "Period": "kpi_engine.periods",
+    "parse_period": "kpi_engine.periods",
+    "previous_period": "kpi_engine.periods",
+    "METRICS": "kpi_engine.metrics",
+    "Metric": "kpi_engine.metrics",
+    "get_metric": "kpi_engine.metrics",
+    "Settings": "kpi_engine.settings",
+    "Dimension": "kpi_engine.vocabulary",
+    "Unit": "kpi_engine.vocabulary",
+    "Direction": "kpi_engine.vocabulary",
+    "SurveyKind": "kpi_engine.vocabulary",
+    "KpiError": "kpi_engine.errors",
+    "UserError": "kpi_engine.errors",
+    "UnknownNameError": "kpi_engine.errors",
+    "PeriodError": "kpi_engine.errors",
+    "ImportRejected": "kpi_engine.errors",
+    "DatabaseUnavailable": "kpi_engine.errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kpi_engine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,385 @@
+"""The metric registry: one entry per KPI of kpi-definitions.md.
+
+Each `Metric` says what the KPI is called (label, synonyms), what it measures (unit, direction,
+population, the timestamp that places a record in a period, how records aggregate), the SQL of
+its per-record value, and the one-line definition every answer carries. The parser's
+vocabulary, the compiled SQL, the labels and the "how computed" line all derive from here:
+adding a KPI is one entry plus a test.
+
+A per-record value (`measure`) is written against a `Scope`: the aliased tables of the query and
+the dialect's helpers. For a MEAN metric it is the number to average (NULL = left out); for a
+SHARE metric it is 1 when the condition holds, 0 when it does not, NULL when the record is left
+out; COUNT metrics need none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from kpi_engine.errors import UnknownNameError
+from kpi_engine.vocabulary import (
+    Aggregation,
+    Anchor,
+    Direction,
+    Population,
+    SurveyKind,
+    Unit,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scope:
+    """What a metric's SQL is written against, for one compiled statement."""
+
+    tickets: sa.FromClause  # aliased as t
+    responses: sa.FromClause | None  # survey responses, when the population has them
+    requests: sa.FromClause | None  # survey requests, when the population has them
+    ticket_tags: sa.FromClause
+    seconds_between: Callable[[sa.ColumnElement, sa.ColumnElement], sa.ColumnElement]
+    plus_interval: Callable[[sa.ColumnElement, timedelta], sa.ColumnElement]
+    response_target_seconds: sa.ColumnElement  # per ticket: the first-response target
+    now: datetime
+    tagged: Callable[[str], sa.ColumnElement]  # EXISTS: the ticket carries this tag
+
+
+Measure = Callable[[Scope], sa.ColumnElement]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Variant:
+    """A documented alternative definition (a setting), e.g. Zendesk's one-touch FCR."""
+
+    name: str
+    measure: Measure
+    definition: str
+    aggregation: Aggregation | None = None
+    unit: Unit | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Detail:
+    """An extra figure returned beside the value: the mean of a per-record expression."""
+
+    name: str
+    expression: Measure
+
+
+@dataclass(frozen=True, kw_only=True)
+class Metric:
+    id: str
+    label: str
+    synonyms: tuple[str, ...]
+    unit: Unit
+    direction: Direction
+    population: Population
+    anchor: Anchor
+    aggregation: Aggregation
+    definition: str
+    measure: Measure | None = None
+    survey_kind: SurveyKind | None = None
+    scale: tuple[int, int] | None = None  # for SCORE units: the scale shown beside the value
+    details: tuple[Detail, ...] = ()
+    variants: Mapping[str, Variant] = field(default_factory=dict)
+    default_variant: str = "default"  # the name of the definition above, for settings
+    has_percentiles: bool = False  # median and p90 on request
+
+    @property
+    def has_wilson_interval(self) -> bool:
+        """Survey rates carry a 95% Wilson interval."""
+        return self.aggregation is Aggregation.SHARE and self.population is not Population.TICKETS
+
+    def with_variant(self, name: str) -> Metric:
+        """This metric under the named variant definition (`self` for the default)."""
+        if name in ("", self.default_variant):
+            return self
+        variant = self.variants.get(name)
+        if variant is None:
+            raise UnknownNameError(
+                f"{self.id} has no variant {name!r}", [self.default_variant, *self.variants]
+            )
+        return Metric(
+            id=self.id, label=self.label, synonyms=self.synonyms,
+            unit=variant.unit or self.unit, direction=self.direction,
+            population=self.population, anchor=self.anchor,
+            aggregation=variant.aggregation or self.aggregation,
+            definition=variant.definition, measure=variant.measure,
+            survey_kind=self.survey_kind, scale=self.scale, details=self.details,
+            has_percentiles=self.has_percentiles,
+        )
+
+
+def _share(condition: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.case((condition, 1), else_=0)
+
+
+def _t(scope: Scope):
+    return scope.tickets.c
+
+
+def _score(scope: Scope) -> sa.ColumnElement:
+    return scope.responses.c.score
+
+
+def _fcr_strict(scope: Scope) -> sa.ColumnElement:
+    t = _t(scope)
+    one_touch = sa.and_(t.agent_replies == 1, t.reopens == 0, sa.not_(t.escalated))
+    return sa.case((t.agent_replies >= 1, _share(one_touch)), else_=sa.null())
+
+
+def _service_level(scope: Scope) -> sa.ColumnElement:
+    t = _t(scope)
+    target = scope.response_target_seconds
+    answered_in_time = scope.seconds_between(t.first_response_at, t.created_at) <= target
+    due = scope.seconds_between(sa.literal(scope.now, t.created_at.type), t.created_at) >= target
+    return sa.case(
+        (t.first_response_at.is_not(None), _share(answered_in_time)),
+        (due, 0),
+        else_=sa.null(),
+    )
+
+
+def _next_issue_avoided(scope: Scope) -> sa.ColumnElement:
+    t = _t(scope)
+    later = scope.tickets.alias("later")
+    next_issue = (
+        sa.select(sa.literal(1))
+        .where(later.c.customer == t.customer)
+        .where(later.c.created_at > t.solved_at)
+        .where(later.c.created_at <= scope.plus_interval(t.solved_at, timedelta(days=7)))
+        .exists()
+    )
+    return _share(sa.not_(next_issue))
+
+
+def _nps_points(scope: Scope) -> sa.ColumnElement:
+    score = _score(scope)
+    return sa.case((score >= 9, 100), (score <= 6, -100), else_=0)
+
+
+SURVEY_RATE_NOTE = "; 95% Wilson interval"
+
+METRICS: tuple[Metric, ...] = (
+    Metric(
+        id="ticket_volume", label="Ticket volume",
+        synonyms=("ticket volume", "tickets created", "contacts", "new tickets", "volume",
+                  "tickets", "created tickets", "incoming tickets", "how many tickets"),
+        unit=Unit.COUNT, direction=Direction.NEUTRAL, population=Population.TICKETS,
+        anchor=Anchor.CREATED, aggregation=Aggregation.COUNT,
+        definition="number of tickets created in the period",
+    ),
+    Metric(
+        id="resolved", label="Resolved tickets",
+        synonyms=("resolved", "solved", "resolved tickets", "solved tickets", "closed tickets",
+                  "tickets resolved", "tickets solved"),
+        unit=Unit.COUNT, direction=Direction.HIGHER, population=Population.TICKETS,
+        anchor=Anchor.SOLVED, aggregation=Aggregation.COUNT,
+        definition="number of tickets solved in the period (by solved_at)",
+    ),
+    Metric(
+        id="backlog", label="Backlog",
+        synonyms=("backlog", "active issues", "open tickets", "unresolved tickets",
+                  "open issues", "queue"),
+        unit=Unit.COUNT, direction=Direction.LOWER, population=Population.TICKETS,
+        anchor=Anchor.PERIOD_END, aggregation=Aggregation.COUNT,
+        definition="tickets created before the period's end and not solved by then",
+    ),
+    Metric(
+        id="frt", label="First response time",
+        synonyms=("first response time", "frt", "time to first reply", "first reply time",
+                  "time to first response", "response time"),
+        unit=Unit.SECONDS, direction=Direction.LOWER, population=Population.TICKETS,
+        anchor=Anchor.CREATED, aggregation=Aggregation.MEAN, has_percentiles=True,
+        measure=lambda s: s.seconds_between(_t(s).first_response_at, _t(s).created_at),
+        definition="mean time from a ticket's creation to the first human agent reply, "
+                   "over tickets created in the period that have a reply",
+    ),
+    Metric(
+        id="resolution_time", label="Resolution time",
+        synonyms=("resolution time", "average resolution time", "art", "time to resolve",
+                  "time to resolution", "full resolution time"),
+        unit=Unit.SECONDS, direction=Direction.LOWER, population=Population.TICKETS,
+        anchor=Anchor.SOLVED, aggregation=Aggregation.MEAN, has_percentiles=True,
+        measure=lambda s: s.seconds_between(_t(s).solved_at, _t(s).created_at),
+        definition="mean time from creation to the final solve (reopens included), "
+                   "over tickets solved in the period",
+    ),
+    Metric(
+        id="aht", label="Average handle time",
+        synonyms=("average handle time", "aht", "handle time", "handling time"),
+        unit=Unit.SECONDS, direction=Direction.LOWER, population=Population.TICKETS,
+        anchor=Anchor.SOLVED, aggregation=Aggregation.MEAN, has_percentiles=True,
+        measure=lambda s: _t(s).handle_time_seconds,
+        definition="mean agent working time (talk + hold + after-contact work) over tickets "
+                   "solved in the period that record it",
+    ),
+    Metric(
+        id="hold_time", label="Hold time",
+        synonyms=("hold time", "average hold time", "time on hold"),
+        unit=Unit.SECONDS, direction=Direction.LOWER, population=Population.TICKETS,
+        anchor=Anchor.SOLVED, aggregation=Aggregation.MEAN, has_percentiles=True,
+        measure=lambda s: _t(s).hold_time_seconds,
+        definition="mean customer time on hold over tickets solved in the period that record it",
+    ),
+    Metric(
+        id="fcr", label="First contact resolution",
+        synonyms=("first contact resolution", "fcr", "first call resolution",
+                  "one-touch resolution", "one touch resolution", "first time resolution"),
+        unit=Unit.RATIO, direction=Direction.HIGHER, population=Population.TICKETS,
+        anchor=Anchor.SOLVED, aggregation=Aggregation.SHARE, measure=_fcr_strict,
+        definition="share of tickets solved in the period, among those with an agent reply, "
+                   "solved with exactly one agent reply, never reopened and not escalated",
+        default_variant="strict",
+        variants={
+            "one_touch": Variant(
+                name="one_touch",
+                measure=lambda s: _share(_t(s).agent_replies < 2),
+                definition="Zendesk one-touch: share of tickets solved in the period with fewer "
+                           "than 2 agent replies",
+            ),
+            "no_customer_followup": Variant(
+                name="no_customer_followup",
+                measure=lambda s: _share(_t(s).customer_messages == 1),
+                definition="share of tickets solved in the period with no customer message "
+                           "after the first",
+            ),
+        },
+    ),
+    Metric(
+        id="contacts_to_resolution", label="Contacts to resolution",
+        synonyms=("contacts to resolution", "calls to resolution", "messages to resolution",
+                  "contacts per resolution"),
+        unit=Unit.COUNT, direction=Direction.LOWER, population=Population.TICKETS,
+        anchor=Anchor.SOLVED, aggregation=Aggregation.MEAN,
+        measure=lambda s: _t(s).customer_messages,
+        definition="mean number of customer messages over tickets solved in the period",
+    ),
+    Metric(
+        id="reopen_rate", label="Reopen rate",
+        synonyms=("reopen rate", "reopens", "reopened tickets", "reopened"),
+        unit=Unit.RATIO, direction=Direction.LOWER, population=Population.TICKETS,
+        anchor=Anchor.SOLVED, aggregation=Aggregation.SHARE,
+        measure=lambda s: _share(_t(s).reopens >= 1),
+        definition="share of tickets solved in the period that were reopened at least once",
+    ),
+    Metric(
+        id="escalation_rate", label="Escalation rate",
+        synonyms=("escalation rate", "escalations", "escalated tickets", "escalated"),
+        unit=Unit.RATIO, direction=Direction.LOWER, population=Population.TICKETS,
+        anchor=Anchor.CREATED, aggregation=Aggregation.SHARE,
+        measure=lambda s: _share(_t(s).escalated),
+        definition="share of tickets created in the period that were escalated",
+    ),
+    Metric(
+        id="response_rate", label="Response rate",
+        synonyms=("response rate", "reply rate", "answered tickets", "answer rate"),
+        unit=Unit.RATIO, direction=Direction.HIGHER, population=Population.TICKETS,
+        anchor=Anchor.CREATED, aggregation=Aggregation.SHARE,
+        measure=lambda s: _share(_t(s).first_response_at.is_not(None)),
+        definition="share of tickets created in the period that got a first response",
+    ),
+    Metric(
+        id="service_level", label="Service level",
+        synonyms=("service level", "sla attainment", "sla", "service level agreement",
+                  "within sla", "sla compliance"),
+        unit=Unit.RATIO, direction=Direction.HIGHER, population=Population.TICKETS,
+        anchor=Anchor.CREATED, aggregation=Aggregation.SHARE, measure=_service_level,
+        definition="share of tickets created in the period first answered within {target}; "
+                   "an unanswered ticket counts as missed once its target has passed",
+    ),
+    Metric(
+        id="csat", label="Customer satisfaction (CSAT)",
+        synonyms=("csat", "customer satisfaction", "satisfaction", "satisfaction score",
+                  "customer satisfaction score"),
+        unit=Unit.RATIO, direction=Direction.HIGHER, population=Population.SURVEY_RESPONSES,
+        anchor=Anchor.RESPONDED, aggregation=Aggregation.SHARE, survey_kind=SurveyKind.CSAT,
+        scale=(1, 5), measure=lambda s: _share(_score(s) >= 4),
+        details=(Detail(name="mean_score", expression=_score),),
+        definition="share of CSAT responses (1–5) in the period scoring 4 or 5" + SURVEY_RATE_NOTE,
+        default_variant="top2",
+        variants={
+            "mean": Variant(
+                name="mean", measure=_score, aggregation=Aggregation.MEAN, unit=Unit.SCORE,
+                definition="mean CSAT score (1–5) of the responses in the period",
+            ),
+        },
+    ),
+    Metric(
+        id="ces", label="Customer effort score (CES)",
+        synonyms=("ces", "customer effort score", "customer effort", "effort score", "effort"),
+        unit=Unit.SCORE, direction=Direction.HIGHER, population=Population.SURVEY_RESPONSES,
+        anchor=Anchor.RESPONDED, aggregation=Aggregation.MEAN, survey_kind=SurveyKind.CES,
+        scale=(1, 7), measure=_score,
+        details=(Detail(name="share_easy", expression=lambda s: _share(_score(s) >= 5)),),
+        definition="mean CES 2.0 score (1–7, 7 = strongly agree it was easy; higher is better) "
+                   "of the responses in the period",
+    ),
+    Metric(
+        id="nps", label="Net promoter score (NPS)",
+        synonyms=("nps", "net promoter score", "net promoter", "promoter score"),
+        unit=Unit.SCORE, direction=Direction.HIGHER, population=Population.SURVEY_RESPONSES,
+        anchor=Anchor.RESPONDED, aggregation=Aggregation.MEAN, survey_kind=SurveyKind.NPS,
+        scale=(-100, 100), measure=_nps_points,
+        details=(
+            Detail(name="promoters", expression=lambda s: _share(_score(s) >= 9)),
+            Detail(name="detractors", expression=lambda s: _share(_score(s) <= 6)),
+        ),
+        definition="100 × (share of NPS responses scoring 9–10 − share scoring 0–6) in the period",
+    ),
+    Metric(
+        id="nia", label="Next issue avoidance",
+        synonyms=("next issue avoidance", "nia", "repeat contact avoidance"),
+        unit=Unit.RATIO, direction=Direction.HIGHER, population=Population.TICKETS,
+        anchor=Anchor.SOLVED, aggregation=Aggregation.SHARE, measure=_next_issue_avoided,
+        definition="share of tickets solved in the period whose customer opened no other "
+                   "ticket within 7 days after the solve",
+    ),
+    Metric(
+        id="complaint_rate", label="Complaint rate",
+        synonyms=("complaint rate", "complaints", "complaint share"),
+        unit=Unit.RATIO, direction=Direction.LOWER, population=Population.TICKETS,
+        anchor=Anchor.CREATED, aggregation=Aggregation.SHARE,
+        measure=lambda s: _share(s.tagged("complaint")),
+        definition="share of tickets created in the period tagged complaint",
+    ),
+    Metric(
+        id="survey_response_rate", label="Survey response rate",
+        synonyms=("survey response rate", "survey response", "survey responses",
+                  "response rate of surveys", "survey rate"),
+        unit=Unit.RATIO, direction=Direction.HIGHER, population=Population.SURVEY_REQUESTS,
+        anchor=Anchor.SENT, aggregation=Aggregation.SHARE,
+        measure=lambda s: _share(s.responses.c.ticket_id.is_not(None)),
+        definition="share of survey requests sent in the period that got a response"
+                   + SURVEY_RATE_NOTE,
+    ),
+)
+
+METRICS_BY_ID: dict[str, Metric] = {metric.id: metric for metric in METRICS}
+
+
+def get_metric(metric_id: str) -> Metric:
+    """The registry entry for `metric_id`, or an error that names the nearest ones."""
+    key = metric_id.strip().lower().replace("-", "_").replace(" ", "_")
+    if key in METRICS_BY_ID:
+        return METRICS_BY_ID[key]
+    for metric in METRICS:
+        if metric_id.strip().lower() in metric.synonyms:
+            return metric
+    raise UnknownNameError(f"there is no KPI called {metric_id!r}", suggest_metrics(metric_id))
+
+
+def suggest_metrics(words: str, limit: int = 3) -> list[str]:
+    """The ids of the metrics whose names are nearest to `words`."""
+    from rapidfuzz import fuzz, process
+
+    names = {name: metric.id for metric in METRICS for name in (metric.id, *metric.synonyms)}
+    matches = process.extract(words.lower(), list(names), scorer=fuzz.WRatio, limit=limit * 4)
+    suggestions: list[str] = []
+    for name, score, _ in matches:
+        metric_id = names[name]
+        if score >= 50 and metric_id not in suggestions:
+            suggestions.append(metric_id)
+    return suggestions[:limit] or [metric.id for metric in METRICS[:limit]]

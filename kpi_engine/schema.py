@@ -1,0 +1,137 @@
+"""The database schema: SQLAlchemy Core tables shared by every backend.
+
+Timestamps are stored in UTC by the `Timestamp` type: `timestamptz` on PostgreSQL, integer
+microseconds since the epoch on SQLite (exact, comparable and subtractable without string
+parsing), a plain UTC `TIMESTAMP` elsewhere (DuckDB, warehouses). Alembic's versions in
+`kpi_engine/migrations/` create these tables; this module is what queries are written against.
+
+DuckDB cannot update a row that a foreign key points at, so foreign keys exist only on the
+backends that enforce them well (PostgreSQL, SQLite); import checks the references itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+FOREIGN_KEY_DIALECTS = ("postgresql", "sqlite")
+
+
+class Timestamp(TypeDecorator):
+    """An aware UTC datetime in Python, the best exact representation in each database."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.BigInteger())
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(sa.DateTime(timezone=True))
+        return dialect.type_descriptor(sa.DateTime())
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: kpi_engine stores aware datetimes only")
+        utc = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            delta = utc - _EPOCH
+            return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        if dialect.name == "postgresql":
+            return utc
+        return utc.replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return from_epoch_microseconds(int(value))
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def from_epoch_microseconds(value: int) -> datetime:
+    """The aware UTC datetime `value` microseconds after the Unix epoch."""
+    return _EPOCH + timedelta(microseconds=value)
+
+
+# The Alembic revision these tables correspond to; tests check it is the migrations' head.
+SCHEMA_REVISION = "0001"
+
+metadata = sa.MetaData()
+
+
+def _ticket_reference(*columns: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        list(columns), ["tickets.source", "tickets.id"], ondelete="CASCADE"
+    ).ddl_if(dialect=FOREIGN_KEY_DIALECTS)
+
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("created_at", Timestamp(), nullable=False),
+    sa.Column("first_response_at", Timestamp()),
+    sa.Column("solved_at", Timestamp()),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("priority", sa.String(16), nullable=False),
+    sa.Column("tier", sa.SmallInteger(), nullable=False),
+    sa.Column("team", sa.String(128)),
+    sa.Column("agent", sa.String(256)),
+    sa.Column("customer", sa.String(256), nullable=False),
+    sa.Column("agent_replies", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("customer_messages", sa.Integer(), nullable=False, server_default="1"),
+    sa.Column("reopens", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("escalated", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("handle_time_seconds", sa.Integer()),
+    sa.Column("hold_time_seconds", sa.Integer()),
+    sa.Column("slack_channel", sa.String(32)),
+    sa.Column("slack_thread_ts", sa.String(32)),
+    sa.Index("ix_tickets_created_at", "created_at"),
+    sa.Index("ix_tickets_solved_at", "solved_at"),
+    sa.Index("ix_tickets_customer_created_at", "customer", "created_at"),
+)
+
+ticket_tags = sa.Table(
+    "ticket_tags",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("ticket_id", sa.String(128), primary_key=True),
+    sa.Column("tag", sa.String(128), primary_key=True),
+    _ticket_reference("source", "ticket_id"),
+    sa.Index("ix_ticket_tags_tag", "tag"),
+)
+
+survey_requests = sa.Table(
+    "survey_requests",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("ticket_id", sa.String(128), primary_key=True),
+    sa.Column("kind", sa.String(8), primary_key=True),
+    sa.Column("sent_at", Timestamp(), nullable=False),
+    _ticket_reference("source", "ticket_id"),
+    sa.Index("ix_survey_requests_sent_at", "sent_at"),
+)
+
+survey_responses = sa.Table(
+    "survey_responses",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("ticket_id", sa.String(128), primary_key=True),
+    sa.Column("kind", sa.String(8), primary_key=True),
+    sa.Column("score", sa.SmallInteger(), nullable=False),
+    sa.Column("responded_at", Timestamp(), nullable=False),
+    sa.Column("comment", sa.Text()),
+    _ticket_reference("source", "ticket_id"),
+    sa.Index("ix_survey_responses_responded_at", "responded_at"),
+)

@@ -1,0 +1,71 @@
+"""Settings: every knob of interfaces.md, read from the environment and a `.env` file.
+
+A CLI flag, where one exists, is passed in as an override and wins over the environment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """The workspace's settings. Construct with keyword overrides for CLI flags."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True,
+        populate_by_name=True,
+    )
+
+    database_url: str = Field("sqlite:///kpibot.db", validation_alias=_env("KPIBOT_DATABASE_URL"))
+    tz: str = Field("UTC", validation_alias=_env("KPIBOT_TZ"))
+    week_start: str = Field("monday", validation_alias=_env("KPIBOT_WEEK_START"))
+    now: datetime | None = Field(None, validation_alias=_env("KPIBOT_NOW"))
+    sla_seconds: int = Field(3600, gt=0, validation_alias=_env("KPIBOT_SLA_SECONDS"))
+    sla_targets: str = Field("", validation_alias=_env("KPIBOT_SLA_TARGETS"))
+    fcr_variant: str = Field("strict", validation_alias=_env("KPIBOT_FCR_VARIANT"))
+    csat_variant: str = Field("top2", validation_alias=_env("KPIBOT_CSAT_VARIANT"))
+    slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: str | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
+    slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
+    llm: str | None = Field(None, validation_alias=_env("KPIBOT_LLM"))
+    agents: str = Field("", validation_alias=_env("KPIBOT_AGENTS"))
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}: use an IANA name such as Europe/Berlin or UTC"
+            ) from None
+        return value
+
+    @field_validator("week_start")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        if value.strip().lower() not in WEEKDAYS:
+            raise ValueError(f"week start {value!r} is not a weekday name (monday … sunday)")
+        return value.strip().lower()
+
+    @field_validator("now")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("now must carry an offset, e.g. 2026-11-22T09:00:00+01:00")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
