@@ -15,7 +15,7 @@ out; COUNT metrics need none.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -85,6 +85,7 @@ class Metric:
     details: tuple[Detail, ...] = ()
     variants: Mapping[str, Variant] = field(default_factory=dict)
     default_variant: str = "default"  # the name of the definition above, for settings
+    variant: str | None = None  # set when a variant replaced the definition above
     has_percentiles: bool = False  # median and p90 on request
 
     @property
@@ -101,14 +102,14 @@ class Metric:
             raise UnknownNameError(
                 f"{self.id} has no variant {name!r}", [self.default_variant, *self.variants]
             )
-        return Metric(
-            id=self.id, label=self.label, synonyms=self.synonyms,
-            unit=variant.unit or self.unit, direction=self.direction,
-            population=self.population, anchor=self.anchor,
+        return replace(
+            self,
+            unit=variant.unit or self.unit,
             aggregation=variant.aggregation or self.aggregation,
-            definition=variant.definition, measure=variant.measure,
-            survey_kind=self.survey_kind, scale=self.scale, details=self.details,
-            has_percentiles=self.has_percentiles,
+            definition=variant.definition,
+            measure=variant.measure,
+            variants={},
+            variant=variant.name,
         )
 
 

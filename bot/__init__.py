@@ -1,0 +1,1 @@
+"""kpibot's Slack face: the Bolt app, listeners, Block Kit builders, the command line."""

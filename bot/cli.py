@@ -1,0 +1,262 @@
+"""The `kpibot` command line (interfaces.md): import, kpi, demo.
+
+Every command takes --db, --tz and --now. Failures are one clear line on standard error, or
+`{"error": ..., "suggestions": [...]}` on standard output with --json; an internal error is an
+apology with an id, its traceback written to the error log — never a traceback on screen.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kpi_engine.errors import ImportRejected, UserError
+
+EXIT_USER_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+
+
+def _settings(db: str | None, tz: str | None, now: str | None):
+    """Settings from the environment, with the command's flags winning."""
+    from pydantic import ValidationError
+
+    from kpi_engine.settings import Settings
+
+    overrides = {
+        key: value
+        for key, value in (("database_url", db), ("tz", tz), ("now", now))
+        if value is not None
+    }
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = first["loc"][0] if first["loc"] else "setting"
+        message = first["msg"].removeprefix("Value error, ")
+        if field == "now":
+            message = f"--now must be an ISO 8601 time with an offset, e.g. 2026-11-22T09:00:00+01:00 ({message})"
+        raise UserError(f"{field}: {message}") from None
+
+
+def common_options(command):
+    """--db, --tz, --now and --json on a command, and the error handling of the edge."""
+
+    @click.option("--db", "db_url", metavar="URL", help="Database URL (KPIBOT_DATABASE_URL).")
+    @click.option("--tz", metavar="ZONE", help="Workspace time zone, IANA name (KPIBOT_TZ).")
+    @click.option("--now", metavar="ISO", help="Pin 'now', ISO 8601 with offset (KPIBOT_NOW).")
+    @functools.wraps(command)
+    def wrapper(*args, db_url, tz, now, **kwargs):
+        as_json = kwargs.get("as_json", False)
+        try:
+            settings = _settings(db_url, tz, now)
+            return command(*args, settings=settings, **kwargs)
+        except ImportRejected as rejected:
+            _fail_import(rejected, as_json)
+        except UserError as error:
+            _fail(error.message, error.suggestions, as_json)
+
+    return wrapper
+
+
+def _fail(message: str, suggestions: list[str], as_json: bool, code: int = EXIT_USER_ERROR):
+    if as_json:
+        click.echo(json.dumps({"error": message, "suggestions": suggestions}))
+    else:
+        hint = f" (try: {', '.join(suggestions[:5])})" if suggestions else ""
+        click.echo(f"kpibot: {message}{hint}", err=True)
+    sys.exit(code)
+
+
+def _fail_import(rejected: ImportRejected, as_json: bool):
+    report = rejected.report
+    if as_json:
+        click.echo(json.dumps({"error": rejected.message, "suggestions": rejected.suggestions,
+                               "report": report.to_json()}))
+    else:
+        click.echo(f"kpibot: {rejected.message}", err=True)
+        for bad in report.bad_rows[:50]:
+            column = f" {bad.column}:" if bad.column else ""
+            click.echo(f"  {Path(bad.file).name} line {bad.line}:{column} {bad.reason}", err=True)
+        if report.bad_row_count > 50:
+            click.echo(f"  … and {report.bad_row_count - 50} more (--json lists up to 1,000)", err=True)
+        click.echo("Nothing was written. Fix the rows above, or pass --skip-bad to write the good rows.", err=True)
+    sys.exit(EXIT_USER_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """kpibot: customer-support KPIs you can trust, from the command line and Slack."""
+
+
+@cli.command("import")
+@click.argument("tickets_csv", type=click.Path(path_type=Path), required=False)
+@click.option("--surveys", "surveys_csv", type=click.Path(path_type=Path), help="Survey requests/responses CSV.")
+@click.option("--skip-bad", is_flag=True, help="Write the good rows and report the bad ones.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@common_options
+def import_command(tickets_csv, surveys_csv, skip_bad, as_json, settings):
+    """Load canonical CSVs (upsert by source and id; atomic unless --skip-bad)."""
+    from kpi_engine.database import open_database
+    from kpi_engine.ingest import import_csv
+
+    if tickets_csv is None and surveys_csv is None:
+        raise UserError("give a tickets CSV, a --surveys CSV, or both", ["kpibot import tickets.csv --surveys surveys.csv"])
+    db = open_database(settings.database_url)
+    with _progress(not as_json) as progress:
+        report = import_csv(db, tickets_csv, surveys_csv, skip_bad=skip_bad, progress=progress)
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+        return
+    click.echo(
+        f"tickets: {report.tickets_read:,} read — {report.tickets_new:,} new, "
+        f"{report.tickets_updated:,} updated, {report.tickets_unchanged:,} unchanged"
+    )
+    if surveys_csv is not None:
+        click.echo(
+            f"surveys: {report.surveys_read:,} read — {report.surveys_new:,} new, "
+            f"{report.surveys_updated:,} updated, {report.surveys_unchanged:,} unchanged"
+        )
+    if report.bad_row_count:
+        click.echo(f"skipped {report.bad_row_count:,} bad rows:", err=True)
+        for bad in report.bad_rows[:50]:
+            column = f" {bad.column}:" if bad.column else ""
+            click.echo(f"  {Path(bad.file).name} line {bad.line}:{column} {bad.reason}", err=True)
+    click.echo(f"done in {report.seconds:.1f} s")
+
+
+class _progress:
+    """A progress bar on standard error for large files, when it is a terminal."""
+
+    MIN_BYTES = 5_000_000
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bar = None
+        self.task = None
+
+    def __enter__(self):
+        return self.update if self.enabled else None
+
+    def update(self, done: int, total: int) -> None:
+        if total < self.MIN_BYTES:
+            return
+        if self.bar is None:
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("importing", total=total)
+        self.bar.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@cli.command("kpi")
+@click.argument("metric")
+@click.option("--period", "period_words", metavar="WORDS", help='e.g. "last week", "last 30 days", "in October".')
+@click.option("--start", metavar="ISO", help="Period start (date or time; with --end).")
+@click.option("--end", metavar="ISO", help="Period end, exclusive (with --start).")
+@click.option("--where", "where", multiple=True, metavar="DIM=VALUE", help="Filter; repeat; a comma means any of.")
+@click.option("--by", "group_by", multiple=True, metavar="DIM", help="Break down by a dimension (at most two).")
+@click.option("--compare", is_flag=True, help="Also compute the previous period and the change.")
+@click.option("--percentiles", is_flag=True, help="Median and p90 for time KPIs.")
+@click.option("--limit", type=click.IntRange(min=1), help="Keep the best N groups.")
+@click.option("--explain", is_flag=True, help="Print the SQL and the definition instead of running.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON answer.")
+@common_options
+def kpi_command(metric, period_words, start, end, where, group_by, compare, percentiles, limit,
+                explain, as_json, settings):
+    """Compute one KPI."""
+    from kpi_engine.database import open_database
+    from kpi_engine.engine import KpiEngine
+    from kpi_engine.formatting import render_text
+    from kpi_engine.query import Filter, KpiQuery, parse_dimension
+
+    period, assumptions = _period(settings, period_words, start, end)
+    query = KpiQuery(
+        metric=metric,
+        period=period,
+        filters=tuple(Filter.parse(item) for item in where),
+        group_by=tuple(parse_dimension(name) for name in group_by),
+        compare=compare,
+        percentiles=percentiles,
+        limit=limit,
+        assumptions=assumptions,
+    )
+    engine = KpiEngine(open_database(settings.database_url), settings)
+    if explain:
+        explanation = engine.explain(query)
+        if as_json:
+            click.echo(json.dumps({"definition": explanation.definition, "statements": [
+                {"sql": sql, "params": {k: str(v) for k, v in params.items()}}
+                for sql, params in explanation.statements]}))
+        else:
+            click.echo(f"-- {explanation.definition}")
+            for sql, params in explanation.statements:
+                click.echo(sql + ";")
+                click.echo(f"-- parameters: {params}")
+        return
+    result = engine.run(query)
+    click.echo(json.dumps(result.to_json()) if as_json else render_text(result))
+
+
+def _period(settings, words, start, end):
+    from kpi_engine.engine import workspace_now
+    from kpi_engine.periods import default_period, parse_period, period_from_bounds
+
+    zone, week_start, now = settings.zone, settings.week_start, workspace_now(settings)
+    if words and (start or end):
+        raise UserError("give either --period or --start/--end, not both")
+    if words:
+        return parse_period(words, now=now, tz=zone, week_start=week_start), ()
+    if start or end:
+        if not (start and end):
+            raise UserError("--start and --end go together", ["--start 2026-10-01 --end 2026-10-16"])
+        return period_from_bounds(start, end, now=now, tz=zone, week_start=week_start), ()
+    period = default_period(now=now, tz=zone, week_start=week_start)
+    return period, ("no period given: last 7 days",)
+
+
+@cli.command("demo")
+@click.option("--tickets", "ticket_count", type=click.IntRange(min=100), default=20_000, show_default=True,
+              help="How many tickets the demo desk has.")
+@common_options
+def demo_command(ticket_count, settings):
+    """Make a demo database and show the main job end to end."""
+    from kpi_engine.demo import run_demo
+
+    run_demo(settings, tickets=ticket_count, echo=click.echo)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `kpibot` console script."""
+    argv = sys.argv[1:] if argv is None else argv
+    as_json = "--json" in argv
+    try:
+        cli.main(args=argv, prog_name="kpibot", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.Abort:
+        sys.exit(130)
+    except click.UsageError as error:
+        if as_json:
+            _fail(error.format_message(), [], True, EXIT_USAGE)
+        error.show()
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as error:
+        _fail(error.format_message(), [], as_json)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception:  # the edge: an internal error gets an apology and an id, never a traceback
+        from bot.errors import log_internal_error
+
+        incident = log_internal_error("cli " + " ".join(argv[:1]))
+        _fail(f"sorry, kpibot hit an internal error (id {incident}); it is in the error log",
+              [], as_json, EXIT_INTERNAL)

@@ -1,0 +1,304 @@
+"""Running queries: `KpiEngine.run(query)` → `KpiResult`, `explain(query)` → the SQL.
+
+The engine compiles a query (see compile.py), executes one statement per period, and turns the
+aggregates into measurements: value and `n`, Wilson intervals for survey rates, the change to
+the previous period with its significance, groups ordered best first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from kpi_engine import stats
+from kpi_engine.compile import PERCENTILES, CompileContext, TargetRule, compile_statement
+from kpi_engine.dialects import SqlDialect
+from kpi_engine.errors import UnknownNameError, UserError
+from kpi_engine.metrics import Metric
+from kpi_engine.periods import Period, previous_period
+from kpi_engine.query import Change, Filter, GroupRow, KpiQuery, KpiResult, Measurement
+from kpi_engine.schema import ticket_tags, tickets
+from kpi_engine.settings import Settings
+from kpi_engine.vocabulary import CHANNELS, PRIORITIES, Aggregation, Dimension, Direction
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def workspace_now(settings: Settings, clock: Clock = system_clock) -> datetime:
+    """The current instant in the workspace zone; `settings.now` pins it."""
+    return (settings.now or clock()).astimezone(settings.zone)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """How a query is computed: the definition line and each statement with its parameters."""
+
+    definition: str
+    statements: tuple[tuple[str, dict], ...]
+
+
+class KpiEngine:
+    """Computes KPIs on one database under one workspace's settings."""
+
+    def __init__(self, db: sa.Engine, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self._clock = clock or system_clock
+        self.dialect = SqlDialect(db.dialect.name)
+        self.target_rules = parse_target_rules(settings.sla_targets)
+
+    def now(self) -> datetime:
+        """The current instant in the workspace zone (`settings.now` pins it)."""
+        return workspace_now(self.settings, self._clock)
+
+    def metric(self, metric_id: str) -> Metric:
+        """The registry entry under the workspace's chosen variant."""
+        from kpi_engine.metrics import get_metric
+
+        metric = get_metric(metric_id)
+        variant = {"fcr": self.settings.fcr_variant, "csat": self.settings.csat_variant}
+        return metric.with_variant(variant.get(metric.id, ""))
+
+    def definition(self, metric: Metric) -> str:
+        text = metric.definition.format(target=format_target(self.settings.sla_seconds, self.target_rules))
+        if metric.variant is not None:
+            text += f" ({metric.variant} variant chosen in settings)"
+        return text
+
+    def previous_period_of(self, query: KpiQuery) -> Period:
+        if query.previous is not None:
+            return query.previous
+        return previous_period(
+            query.period, now=self.now(), tz=self.settings.zone, week_start=self.settings.week_start
+        )
+
+    def _context(self) -> CompileContext:
+        return CompileContext(
+            dialect=self.dialect,
+            now=self.now(),
+            default_target_seconds=self.settings.sla_seconds,
+            target_rules=self.target_rules,
+        )
+
+    def explain(self, query: KpiQuery) -> Explanation:
+        """The definition line and the SQL `run(query)` would execute, without executing it."""
+        metric = self.metric(query.metric)
+        periods = [query.period] + ([self.previous_period_of(query)] if query.compare else [])
+        statements = []
+        for period in periods:
+            compiled = compile_statement(metric, query, period, self._context()).compile(self.db)
+            statements.append((str(compiled), dict(compiled.params)))
+        return Explanation(definition=self.definition(metric), statements=tuple(statements))
+
+    def run(self, query: KpiQuery) -> KpiResult:
+        """Compute the query: one statement for its period, one more for a comparison."""
+        metric = self.metric(query.metric)
+        context = self._context()
+        with self.db.connect() as connection:
+            total, groups = self._measure(connection, metric, query, query.period, context)
+            if total.n == 0 and query.filters:
+                self._check_filter_values(connection, query.filters)
+            previous_total = previous_period_value = None
+            previous_groups: dict = {}
+            if query.compare:
+                previous_period_value = self.previous_period_of(query)
+                previous_total, previous_groups = self._measure(
+                    connection, metric, query, previous_period_value, context
+                )
+        change = None
+        if previous_total is not None:
+            change = compare(metric, total, query.period, previous_total, previous_period_value)
+        rows = [
+            GroupRow(
+                group=tuple(zip((d.value for d in query.group_by), key)),
+                current=measurement,
+                change=compare(metric, measurement, query.period,
+                               previous_groups.get(key, empty_measurement(metric)),
+                               previous_period_value) if query.compare else None,
+            )
+            for key, measurement in groups.items()
+        ]
+        rows.sort(key=lambda row: best_first(metric, row))
+        return KpiResult(
+            query=query,
+            metric=metric,
+            current=total,
+            period=query.period,
+            rows=tuple(rows[: query.limit] if query.limit else rows),
+            groups_total=len(rows),
+            previous_period=previous_period_value,
+            change=change,
+            definition=self.definition(metric),
+        )
+
+    def _measure(self, connection, metric: Metric, query: KpiQuery, period: Period, context):
+        statement = compile_statement(metric, query, period, context)
+        total = empty_measurement(metric)
+        groups: dict[tuple, Measurement] = {}
+        for row in connection.execute(statement).mappings():
+            measurement = measurement_from_row(metric, row)
+            if row["is_total"]:
+                total = measurement
+            else:
+                key = tuple(_group_value(row[f"g{i}"]) for i in range(len(query.group_by)))
+                groups[key] = measurement
+        return total, groups
+
+    def _check_filter_values(self, connection: sa.Connection, filters: Iterable[Filter]) -> None:
+        """A filter value that no ticket has is an error with the nearest values, not "no data"."""
+        for condition in filters:
+            if condition.dimension not in (Dimension.TEAM, Dimension.AGENT, Dimension.TAG, Dimension.CUSTOMER):
+                continue
+            column = ticket_tags.c.tag if condition.dimension is Dimension.TAG else tickets.c[condition.dimension.value]
+            lowered = [value.lower() for value in condition.values]
+            found = connection.execute(
+                sa.select(sa.func.lower(column)).where(sa.func.lower(column).in_(lowered)).distinct()
+            ).scalars().all()
+            missing = [value for value in condition.values if value.lower() not in found]
+            if not missing:
+                continue
+            known: list[str] = []
+            if condition.dimension is not Dimension.CUSTOMER:
+                known = [v for v in connection.execute(sa.select(column).distinct().limit(5000)).scalars() if v]
+            raise UnknownNameError(
+                f"no ticket has {condition.dimension.value} {missing[0]!r}",
+                nearest(missing[0], known) if known else [],
+            )
+
+
+def nearest(word: str, choices: list[str], limit: int = 3) -> list[str]:
+    """The choices closest to `word`, best first (fuzzy)."""
+    from rapidfuzz import fuzz, process
+
+    return [choice for choice, score, _ in process.extract(word, choices, scorer=fuzz.WRatio, limit=limit) if score >= 50]
+
+
+def _number(value) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _group_value(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def empty_measurement(metric: Metric) -> Measurement:
+    return Measurement(value=None, n=0, successes=0 if metric.aggregation is Aggregation.SHARE else None)
+
+
+def measurement_from_row(metric: Metric, row) -> Measurement:
+    """The aggregates of one result row as a Measurement (value None when n is 0)."""
+    n = int(row["n"] or 0)
+    if n == 0:
+        return empty_measurement(metric)
+    value = _number(row["value"])
+    successes = variance = interval = None
+    match metric.aggregation:
+        case Aggregation.COUNT:
+            value = int(value)
+        case Aggregation.MEAN:
+            value = float(value)
+            variance = stats.sample_variance(value * n, float(_number(row["sum_sq"])), n)
+        case Aggregation.SHARE:
+            successes = int(row["successes"])
+            value = successes / n
+            if metric.has_wilson_interval:
+                interval = stats.wilson_interval(successes, n)
+    details = tuple((d.name, _number(row[f"d_{d.name}"])) for d in metric.details)
+    percentiles = tuple(
+        (name, _number(row[f"p_{name}"])) for name, _ in PERCENTILES if f"p_{name}" in row
+    )
+    return Measurement(
+        value=value, n=n, successes=successes, variance=variance, interval=interval,
+        details=details, percentiles=percentiles,
+    )
+
+
+def compare(
+    metric: Metric, current: Measurement, period: Period, previous: Measurement, previous_period: Period
+) -> Change:
+    """The change from `previous` to `current`, and whether it is larger than noise."""
+    if current.value is None or previous.value is None:
+        return Change(previous=previous, difference=None, significant=None)
+    difference = current.value - previous.value
+    match metric.aggregation:
+        case Aggregation.SHARE:
+            test = stats.two_proportion_test(previous.successes, previous.n, current.successes, current.n)
+        case Aggregation.MEAN:
+            if current.variance is None or previous.variance is None:
+                test = stats.ChangeTest(None, None, None)
+            else:
+                test = stats.welch_test(
+                    previous.value, previous.variance, previous.n,
+                    current.value, current.variance, current.n,
+                )
+        case Aggregation.COUNT:
+            if metric.anchor.value == "period_end":  # a level, not a rate: no test applies
+                test = stats.ChangeTest(None, None, None)
+            else:
+                test = stats.poisson_rate_test(
+                    previous.n, _seconds(previous_period), current.n, _seconds(period)
+                )
+    return Change(previous=previous, difference=difference, significant=test.significant)
+
+
+def _seconds(period: Period) -> float:
+    return max((period.end - period.start).total_seconds(), 1.0)
+
+
+def best_first(metric: Metric, row: GroupRow):
+    """Sort key: groups with data first, best value first by the metric's direction."""
+    value = row.current.value
+    if value is None:
+        return (1, 0.0, 0, row.group)
+    signed = value if metric.direction is Direction.LOWER else -value
+    return (0, signed, -row.current.n, tuple(v or "" for _, v in row.group))
+
+
+def parse_target_rules(text: str) -> tuple[TargetRule, ...]:
+    """`chat=120,phone=20,email/urgent=1800,urgent=900` → first-response target rules."""
+    rules = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, seconds = item.partition("=")
+        channel = priority = None
+        for word in filter(None, key.strip().lower().split("/")):
+            if word in CHANNELS:
+                channel = word
+            elif word in PRIORITIES:
+                priority = word
+            else:
+                raise UserError(
+                    f"KPIBOT_SLA_TARGETS: {word!r} is neither a channel nor a priority",
+                    [*CHANNELS, *PRIORITIES],
+                )
+        if not sep or not seconds.strip().isdigit() or (channel is None and priority is None):
+            raise UserError(
+                f"KPIBOT_SLA_TARGETS: {item!r} is not CHANNEL[/PRIORITY]=SECONDS",
+                ["chat=120,phone=20,email/urgent=1800"],
+            )
+        rules.append(TargetRule(seconds=int(seconds), channel=channel, priority=priority))
+    return tuple(rules)
+
+
+def format_target(default_seconds: int, rules: tuple[TargetRule, ...]) -> str:
+    from kpi_engine.formatting import format_duration
+
+    text = format_duration(default_seconds)
+    if rules:
+        parts = [
+            f"{'/'.join(p for p in (rule.channel, rule.priority) if p)} {format_duration(rule.seconds)}"
+            for rule in rules
+        ]
+        text += f" ({', '.join(parts)})"
+    return text

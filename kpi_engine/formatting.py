@@ -1,0 +1,154 @@
+"""Numbers as a support lead reads them: 73.1%, 1 h 12 min, 5.4 / 7, +32, 1,204.
+
+Slack-free, so the command line and the Slack cards say the same thing the same way.
+"""
+
+from __future__ import annotations
+
+from kpi_engine.metrics import Metric
+from kpi_engine.vocabulary import Unit
+
+NO_DATA = "no data"
+
+
+def format_duration(seconds: float) -> str:
+    """42 s, 5 min 3 s, 1 h 12 min, 2 d 4 h."""
+    seconds = round(seconds)
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        parts = [f"{days} d", f"{hours} h" if hours else ""]
+    elif hours:
+        parts = [f"{hours} h", f"{minutes} min" if minutes else ""]
+    elif minutes:
+        parts = [f"{minutes} min", f"{secs} s" if secs and minutes < 10 else ""]
+    else:
+        parts = [f"{secs} s"]
+    return sign + " ".join(part for part in parts if part)
+
+
+def format_value(metric: Metric, value: float | None) -> str:
+    """The value in the metric's unit, or "no data"."""
+    if value is None:
+        return NO_DATA
+    match metric.unit:
+        case Unit.RATIO:
+            return f"{value * 100:.1f}%"
+        case Unit.SECONDS:
+            return format_duration(value)
+        case Unit.COUNT:
+            return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+        case Unit.SCORE:
+            if metric.scale and metric.scale[0] < 0:
+                return f"{value:+.0f}"
+            return f"{value:.2f} / {metric.scale[1]}" if metric.scale else f"{value:.2f}"
+
+
+def format_change(metric: Metric, difference: float | None) -> str:
+    """The change in the metric's unit: +2.3 pts, -4 min 10 s, +12, +0.30."""
+    if difference is None:
+        return "n/a"
+    sign = "+" if difference > 0 else ("−" if difference < 0 else "±")
+    magnitude = abs(difference)
+    match metric.unit:
+        case Unit.RATIO:
+            return f"{sign}{magnitude * 100:.1f} pts"
+        case Unit.SECONDS:
+            return f"{sign}{format_duration(magnitude)}"
+        case Unit.COUNT:
+            return f"{sign}{magnitude:,.0f}" if float(magnitude).is_integer() else f"{sign}{magnitude:,.2f}"
+        case Unit.SCORE:
+            return f"{sign}{magnitude:.0f}" if metric.scale and metric.scale[0] < 0 else f"{sign}{magnitude:.2f}"
+
+
+def format_count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def describe_interval(metric: Metric, measurement) -> str:
+    interval = measurement.interval
+    if interval is None:
+        return ""
+    return f"95% CI {format_value(metric, interval.low)} – {format_value(metric, interval.high)}"
+
+
+def describe_change(metric: Metric, change) -> str:
+    """"+2.9 pts, larger than noise" / "within noise" / "no data to compare"."""
+    if change.difference is None:
+        return "no data to compare"
+    text = format_change(metric, change.difference)
+    if change.significant is True:
+        return f"{text}, larger than noise (95%)"
+    if change.significant is False:
+        return f"{text}, within noise"
+    return text
+
+
+def render_text(result) -> str:
+    """A KpiResult as a support lead reads it in a terminal."""
+    metric = result.metric
+    noun = "response" if metric.survey_kind else ("request" if metric.id == "survey_response_rate" else "ticket")
+    lines = [f"{metric.label} — {result.period.describe()}"]
+    headline = f"  {format_value(metric, result.value)}   n = {format_count(result.n, noun)}"
+    interval = describe_interval(metric, result.current)
+    if interval:
+        headline += f"   {interval}"
+    lines.append(headline)
+    for name, value in result.current.details:
+        lines.append(f"  {name.replace('_', ' ')}: {_format_detail(metric, name, value)}")
+    for name, value in result.current.percentiles:
+        lines.append(f"  {name}: {format_value(metric, value)}")
+    if result.change is not None:
+        previous = result.change.previous
+        lines.append(
+            f"  previous: {format_value(metric, previous.value)} (n = {previous.n:,}) "
+            f"{result.previous_period.describe()}"
+        )
+        lines.append(f"  change: {describe_change(metric, result.change)}")
+    if result.query.filters:
+        lines.append("  filters: " + "; ".join(
+            f"{f.dimension.value} {' or '.join(f.values)}" for f in result.query.filters))
+    if result.rows:
+        lines.append("")
+        lines.extend("  " + line for line in render_table(result))
+        if result.groups_total > len(result.rows):
+            lines.append(f"  … and {result.groups_total - len(result.rows)} more")
+    for assumption in result.query.assumptions:
+        lines.append(f"  assumed: {assumption}")
+    for note in result.notes:
+        lines.append(f"  note: {note}")
+    lines.append(f"  how computed: {result.definition}")
+    return "\n".join(lines)
+
+
+def _format_detail(metric: Metric, name: str, value: float | None) -> str:
+    if value is None:
+        return NO_DATA
+    if name == "mean_score":
+        return f"{value:.2f} / {metric.scale[1]}"
+    return f"{value * 100:.1f}%"
+
+
+def render_table(result) -> list[str]:
+    """The breakdown as aligned columns, best first."""
+    metric = result.metric
+    header = [d.value for d in result.query.group_by] + [metric.label, "n"]
+    compare = result.change is not None
+    if compare:
+        header += ["previous", "change"]
+    table = [header]
+    for row in result.rows:
+        cells = ["(none)" if v is None else v for _, v in row.group]
+        cells += [format_value(metric, row.current.value), f"{row.current.n:,}"]
+        if compare and row.change is not None:
+            cells += [format_value(metric, row.change.previous.value), describe_change(metric, row.change)]
+        table.append(cells)
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    keys = len(result.query.group_by)
+    return [
+        "  ".join(cell.ljust(w) if i < keys else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))).rstrip()
+        for r in table
+    ]

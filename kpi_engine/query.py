@@ -1,0 +1,206 @@
+"""What is asked and what is answered: `KpiQuery` in, `KpiResult` out, both frozen.
+
+A query names a metric, a resolved period, filters, up to two breakdown dimensions and whether
+to compare with a previous period. A result carries the value with its `n`, the groups of a
+breakdown best first, the previous period's figures and whether the change is larger than
+noise. `KpiResult.to_json()` is the JSON answer of kpi-definitions.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kpi_engine.errors import UnknownNameError, UserError
+from kpi_engine.metrics import Metric, get_metric
+from kpi_engine.periods import Period
+from kpi_engine.stats import Interval
+from kpi_engine.vocabulary import FIXED_VALUES, Dimension, Population
+
+MAX_GROUP_BY = 2
+
+
+def parse_dimension(name: str) -> Dimension:
+    """The dimension called `name` ("agent", "agents", "Tier"), or an error listing them."""
+    key = name.strip().lower()
+    for dimension in Dimension:
+        if key in (dimension.value, dimension.value + "s", dimension.value + "es"):
+            return dimension
+    raise UnknownNameError(
+        f"{name!r} is not something kpibot can filter or group by",
+        [dimension.value for dimension in Dimension],
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Filter:
+    """Records whose `dimension` is any of `values` (for tags: carry any of them)."""
+
+    dimension: Dimension
+    values: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        values = tuple(dict.fromkeys(value.strip() for value in self.values if value.strip()))
+        if not values:
+            raise UserError(f"no value given for {self.dimension.value}")
+        fixed = FIXED_VALUES.get(self.dimension)
+        if fixed is not None:
+            values = tuple(value.lower() for value in values)
+            unknown = [value for value in values if value not in fixed]
+            if unknown:
+                raise UnknownNameError(
+                    f"{self.dimension.value} {unknown[0]!r} does not exist: "
+                    f"{self.dimension.value} is one of {', '.join(fixed)}",
+                    list(fixed),
+                )
+        object.__setattr__(self, "values", values)
+
+    @classmethod
+    def parse(cls, text: str) -> Filter:
+        """`DIM=VALUE[,VALUE...]` as the command line takes it."""
+        name, sep, values = text.partition("=")
+        if not sep:
+            raise UserError(
+                f"{text!r} is not DIM=VALUE", ["tier=1", "channel=chat,email", "team=billing"]
+            )
+        return cls(dimension=parse_dimension(name), values=tuple(values.split(",")))
+
+
+@dataclass(frozen=True, kw_only=True)
+class KpiQuery:
+    """One KPI over one period, filtered, optionally broken down and compared."""
+
+    metric: str
+    period: Period
+    filters: tuple[Filter, ...] = ()
+    group_by: tuple[Dimension, ...] = ()
+    compare: bool = False
+    previous: Period | None = None  # the comparison period when the question names one
+    percentiles: bool = False  # median and p90 for time KPIs
+    limit: int | None = None  # keep the best N groups
+    assumptions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        metric = get_metric(self.metric)
+        object.__setattr__(self, "metric", metric.id)
+        if len(self.group_by) > MAX_GROUP_BY:
+            raise UserError(f"a breakdown takes at most {MAX_GROUP_BY} dimensions")
+        if len(set(self.group_by)) != len(self.group_by):
+            raise UserError("the same dimension is named twice in the breakdown")
+        dimensions = [*self.group_by, *(f.dimension for f in self.filters)]
+        if Dimension.KIND in dimensions and metric.population is not Population.SURVEY_REQUESTS:
+            raise UserError(
+                f"kind (csat, ces, nps) applies to survey_response_rate, not {metric.id}",
+                ["survey_response_rate"],
+            )
+        if len({f.dimension for f in self.filters}) != len(self.filters):
+            raise UserError("a dimension is filtered twice; give its values once, comma-separated")
+        if self.limit is not None and self.limit < 1:
+            raise UserError("a limit must be at least 1")
+        if self.previous is not None:
+            object.__setattr__(self, "compare", True)
+
+    @property
+    def metric_entry(self) -> Metric:
+        return get_metric(self.metric)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Measurement:
+    """One aggregate over one period, for the whole or for one group."""
+
+    value: float | None  # None when n == 0: "no data"
+    n: int
+    successes: int | None = None  # SHARE metrics
+    variance: float | None = None  # MEAN metrics: sample variance of the per-record values
+    interval: Interval | None = None
+    details: tuple[tuple[str, float | None], ...] = ()
+    percentiles: tuple[tuple[str, float | None], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"value": self.value, "n": self.n}
+        if self.interval is not None:
+            data["interval"] = {"low": self.interval.low, "high": self.interval.high}
+        if self.details:
+            data["details"] = dict(self.details)
+        if self.percentiles:
+            data["percentiles"] = dict(self.percentiles)
+        return data
+
+
+@dataclass(frozen=True, kw_only=True)
+class Change:
+    """The difference to the previous period and whether it is larger than noise."""
+
+    previous: Measurement
+    difference: float | None
+    significant: bool | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupRow:
+    group: tuple[tuple[str, str | None], ...]
+    current: Measurement
+    change: Change | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = {"group": dict(self.group), **self.current.to_json()}
+        if self.change is not None:
+            data["previous"] = self.change.previous.to_json()
+            data["change"] = self.change.difference
+            data["significant"] = self.change.significant
+        return data
+
+
+@dataclass(frozen=True, kw_only=True)
+class KpiResult:
+    """The answer to a `KpiQuery`."""
+
+    query: KpiQuery
+    metric: Metric
+    current: Measurement
+    period: Period
+    rows: tuple[GroupRow, ...] = ()
+    groups_total: int = 0  # how many groups there were before `limit`
+    previous_period: Period | None = None
+    change: Change | None = None
+    definition: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def value(self) -> float | None:
+        return self.current.value
+
+    @property
+    def n(self) -> int:
+        return self.current.n
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "metric": self.metric.id,
+            "label": self.metric.label,
+            "value": self.current.value,
+            "unit": self.metric.unit.value,
+            "n": self.current.n,
+            "period": self.period.to_json(),
+            "filters": {f.dimension.value: list(f.values) for f in self.query.filters},
+            "group_by": [dimension.value for dimension in self.query.group_by],
+            "rows": [row.to_json() for row in self.rows],
+            "previous": None,
+            "definition": self.definition,
+        }
+        extra = self.current.to_json()
+        for key in ("interval", "details", "percentiles"):
+            if key in extra:
+                data[key] = extra[key]
+        if self.change is not None and self.previous_period is not None:
+            data["previous"] = {
+                **self.change.previous.to_json(), "period": self.previous_period.to_json()
+            }
+            data["change"] = self.change.difference
+            data["significant"] = self.change.significant
+        if self.query.assumptions:
+            data["assumptions"] = list(self.query.assumptions)
+        if self.notes:
+            data["notes"] = list(self.notes)
+        return data

@@ -1,0 +1,150 @@
+"""The `kpibot` command line as interfaces.md promises it: exit codes, JSON on standard output,
+one clear line on standard error for bad input, never a traceback, never a made-up number."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.cli import main
+from conftest import add_survey_responses, add_tickets
+
+U = timezone.utc
+NOW = "2026-11-22T14:05:00+00:00"
+
+
+def run(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
+    """Run `kpibot ARGS` in this process; return (exit status, stdout, stderr)."""
+    monkeypatch.setenv("KPIBOT_ERROR_LOG", "/dev/null")
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code or 0
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+@pytest.fixture
+def desk(sqlite_db):
+    """Four tickets solved last week (Nov 9–15): two one-touch, one with 2 replies, one reopened;
+    two CSAT answers (5 and 2)."""
+    add_tickets(
+        sqlite_db,
+        dict(id="a", created_at=datetime(2026, 11, 9, 9, tzinfo=U), solved_at=datetime(2026, 11, 9, 10, tzinfo=U),
+             first_response_at=datetime(2026, 11, 9, 9, 30, tzinfo=U), status="solved", team="billing"),
+        dict(id="b", created_at=datetime(2026, 11, 10, 9, tzinfo=U), solved_at=datetime(2026, 11, 10, 10, tzinfo=U),
+             status="solved", team="billing"),
+        dict(id="c", created_at=datetime(2026, 11, 11, 9, tzinfo=U), solved_at=datetime(2026, 11, 12, 9, tzinfo=U),
+             status="solved", agent_replies=2, team="technical", tier=2),
+        dict(id="d", created_at=datetime(2026, 11, 12, 9, tzinfo=U), solved_at=datetime(2026, 11, 13, 9, tzinfo=U),
+             status="solved", reopens=1, team="technical", tier=2),
+    )
+    add_survey_responses(
+        sqlite_db,
+        dict(ticket_id="a", kind="csat", score=5, responded_at=datetime(2026, 11, 9, 11, tzinfo=U)),
+        dict(ticket_id="c", kind="csat", score=2, responded_at=datetime(2026, 11, 12, 10, tzinfo=U)),
+    )
+    return sqlite_db.url.render_as_string(hide_password=False)
+
+
+def test_kpi_json_is_the_contract_answer(desk, capsys, monkeypatch):
+    code, out, _ = run(capsys, monkeypatch, "kpi", "fcr", "--period", "last week", "--db", desk, "--now", NOW, "--json")
+    assert code == 0
+    answer = json.loads(out)
+    # a and b are one-touch; c has two replies; d was reopened: 2 of 4.
+    assert answer["value"] == pytest.approx(2 / 4)
+    assert answer["n"] == 4
+    assert answer["metric"] == "fcr" and answer["unit"] == "ratio"
+    assert answer["period"] == {"start": "2026-11-09T00:00:00+00:00", "end": "2026-11-16T00:00:00+00:00",
+                                "label": "last week"}
+    assert answer["filters"] == {} and answer["group_by"] == [] and answer["rows"] == []
+    assert answer["previous"] is None
+    assert "one agent reply" in answer["definition"]
+
+
+def test_kpi_filters_breakdown_and_compare(desk, capsys, monkeypatch):
+    code, out, _ = run(capsys, monkeypatch, "kpi", "fcr", "--period", "last week", "--where", "tier=2",
+                       "--by", "team", "--compare", "--db", desk, "--now", NOW, "--json")
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["filters"] == {"tier": ["2"]}
+    assert (answer["value"], answer["n"]) == (0.0, 2)  # c and d both miss
+    assert [row["group"] for row in answer["rows"]] == [{"team": "technical"}]
+    assert answer["previous"]["n"] == 0 and answer["previous"]["value"] is None
+    assert answer["previous"]["period"]["start"] == "2026-11-02T00:00:00+00:00"
+
+
+def test_kpi_human_output_reads_at_a_glance(desk, capsys, monkeypatch):
+    code, out, _ = run(capsys, monkeypatch, "kpi", "csat", "--period", "last week", "--db", desk, "--now", NOW)
+    assert code == 0
+    assert "50.0%" in out  # one of two answers scored 4–5
+    assert "n = 2 responses" in out
+    assert "Mon 9 Nov" in out and "how computed:" in out
+
+
+def test_kpi_without_a_period_assumes_last_7_days(desk, capsys, monkeypatch):
+    code, out, _ = run(capsys, monkeypatch, "kpi", "resolved", "--db", desk, "--now", NOW, "--json")
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["assumptions"] == ["no period given: last 7 days"]
+    assert answer["period"]["start"] == "2026-11-15T14:05:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["kpi", "frst_response"], "frt"),
+        (["kpi", "fcr", "--by", "colour"], "tier"),
+        (["kpi", "fcr", "--where", "tier=9"], "tier"),
+        (["kpi", "fcr", "--where", "team=biling", "--period", "last week"], "billing"),
+        (["kpi", "fcr", "--period", "between Oct 15 and Oct 1"], "before"),
+        (["kpi", "fcr", "--now", "yesterday-ish"], "--now"),
+        (["kpi", "fcr", "--tz", "Mars/Base"], "time zone"),
+        (["kpi", "fcr", "--start", "2026-11-01"], "--end"),
+    ],
+    ids=["unknown-metric", "unknown-dimension", "unknown-tier", "unknown-team", "impossible-period",
+         "malformed-now", "unknown-zone", "start-without-end"],
+)
+def test_bad_input_gets_one_clear_line_and_no_number(desk, capsys, monkeypatch, args, words):
+    code, out, err = run(capsys, monkeypatch, *args, "--db", desk, *(["--now", NOW] if "--now" not in args else []))
+    assert code == 1
+    assert out == ""
+    assert err.startswith("kpibot: ") and err.count("\n") == 1
+    assert words in err
+
+    code, out, err = run(capsys, monkeypatch, *args, "--db", desk,
+                         *(["--now", NOW] if "--now" not in args else []), "--json")
+    assert code == 1
+    answer = json.loads(out)
+    assert set(answer) == {"error", "suggestions"} and answer["error"]
+    assert "value" not in answer
+
+
+def test_unreachable_database_is_a_clear_message(capsys, monkeypatch):
+    code, out, err = run(capsys, monkeypatch, "kpi", "fcr", "--db",
+                         "postgresql+psycopg://nobody@127.0.0.1:1/none", "--now", NOW)
+    assert code == 1
+    assert "cannot reach the database" in err and err.count("\n") == 1
+
+
+def test_not_a_database_url(capsys, monkeypatch):
+    code, _, err = run(capsys, monkeypatch, "kpi", "fcr", "--db", "not a url", "--now", NOW)
+    assert code == 1 and "not a database URL" in err
+
+
+def test_usage_error_with_json_prints_json(capsys, monkeypatch):
+    code, out, _ = run(capsys, monkeypatch, "kpi", "fcr", "--bogus", "--json")
+    assert code == 2
+    assert "error" in json.loads(out)
+
+
+def test_explain_prints_the_sql_without_running_it(desk, capsys, monkeypatch):
+    code, out, _ = run(capsys, monkeypatch, "kpi", "fcr", "--period", "last week", "--db", desk,
+                       "--now", NOW, "--explain")
+    assert code == 0
+    assert out.startswith("-- share of tickets solved")
+    assert "FROM tickets AS t" in out and "GROUP BY" not in out
