@@ -70,19 +70,27 @@ def empty_tables(engine: sa.Engine) -> None:
             connection.execute(table.delete())
 
 
+@pytest.fixture
+def migrated_database(request, _migrated_databases, tmp_path_factory):
+    """A factory: backend name → that backend's migrated database, emptied."""
+
+    def get(backend: str) -> sa.Engine:
+        engine = _database(backend, _migrated_databases, tmp_path_factory, request)
+        empty_tables(engine)
+        return engine
+
+    return get
+
+
 @pytest.fixture(params=BACKENDS)
-def db(request, _migrated_databases, tmp_path_factory) -> sa.Engine:
+def db(request, migrated_database) -> sa.Engine:
     """An empty, migrated database: the test runs once per backend."""
-    engine = _database(request.param, _migrated_databases, tmp_path_factory, request)
-    empty_tables(engine)
-    return engine
+    return migrated_database(request.param)
 
 
 @pytest.fixture
-def sqlite_db(_migrated_databases, tmp_path_factory, request) -> sa.Engine:
-    engine = _database("sqlite", _migrated_databases, tmp_path_factory, request)
-    empty_tables(engine)
-    return engine
+def sqlite_db(migrated_database) -> sa.Engine:
+    return migrated_database("sqlite")
 
 
 def make_settings(**overrides) -> Settings:
