@@ -48,20 +48,22 @@ def format_value(metric: Metric, value: float | None) -> str:
 
 
 def format_change(metric: Metric, difference: float | None) -> str:
-    """The change in the metric's unit: +2.3 pts, -4 min 10 s, +12, +0.30."""
+    """The change in the metric's unit: +2.3 pts, −4 min 10 s, +12, ±0.0 pts."""
     if difference is None:
         return "n/a"
-    sign = "+" if difference > 0 else ("−" if difference < 0 else "±")
     magnitude = abs(difference)
     match metric.unit:
         case Unit.RATIO:
-            return f"{sign}{magnitude * 100:.1f} pts"
+            text = f"{magnitude * 100:.1f} pts"
         case Unit.SECONDS:
-            return f"{sign}{format_duration(magnitude)}"
+            text = format_duration(magnitude)
         case Unit.COUNT:
-            return f"{sign}{magnitude:,.0f}" if float(magnitude).is_integer() else f"{sign}{magnitude:,.2f}"
+            text = f"{magnitude:,.0f}" if float(magnitude).is_integer() else f"{magnitude:,.2f}"
         case Unit.SCORE:
-            return f"{sign}{magnitude:.0f}" if metric.scale and metric.scale[0] < 0 else f"{sign}{magnitude:.2f}"
+            text = f"{magnitude:.0f}" if metric.scale and metric.scale[0] < 0 else f"{magnitude:.2f}"
+    if not any(digit in "123456789" for digit in text):
+        return "±" + text  # rounds to nothing: no direction to show
+    return ("+" if difference > 0 else "−") + text
 
 
 def format_count(n: int, noun: str) -> str:

@@ -16,8 +16,8 @@ What makes it look like a real desk (every KPI of kpi-definitions.md has data):
   low/normal/high/urgent 20/55/18/7%; entry tier 1/2/3 about 65/25/10% (the tier of the
   ticket's agent, see `AGENTS`). The team is the agent's team.
 - First replies in seconds (phone) or minutes (chat) up to hours (email, web; those wait for
-  business hours); about 3% never answered. Solved minutes to days later; about 8% still new,
-  open or pending at `spec.end` (recent tickets far more likely). Solved tickets older than four
+  business hours); about 3% never answered. Solved minutes to days later; about 2% still new,
+  open or pending at `spec.end`, most of them from the last days. Solved tickets older than four
   days are `closed`, as helpdesks auto-close them.
 - Agents differ: a couple of strong ones (better FCR and CSAT), a couple of weaker ones.
 - Customers come back: a pool of about tickets/3 customers, plus unhappy customers returning
@@ -586,7 +586,8 @@ def generate(
 
             # Solve.
             solved: int | None = None
-            p_stale = 0.05 + 0.18 * exp(-age_days / 12)
+            # Backlog is mostly recent: an old ticket is rarely still unsolved.
+            p_stale = 0.004 + 0.3 * exp(-age_days / 4)
             if first_response is None:
                 replies = reopens = 0
                 escalated = False

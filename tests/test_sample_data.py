@@ -276,7 +276,7 @@ def test_one_outage_week_with_more_complaints(data):
 
 def test_service_levels(data):
     assert 0.015 < data.share(lambda t: t["first_response_at"] == "") < 0.06
-    assert 0.05 < data.share(lambda t: t["status"] in ("new", "open", "pending")) < 0.12
+    assert 0.01 < data.share(lambda t: t["status"] in ("new", "open", "pending")) < 0.05
     assert 0.06 < data.share(lambda t: t["escalated"] == "true") < 0.13
     solved = [t for t in data.tickets if t["solved_at"]]
     assert 0.04 < sum(t["reopens"] != "0" for t in solved) / len(solved) < 0.10
@@ -296,7 +296,7 @@ def test_open_tickets_are_mostly_recent(data):
         times["created_at"] for t, times in zip(data.tickets, data.times) if not t["solved_at"]
     ]
     share_recent = sum(c >= recent for c in open_created) / len(open_created)
-    assert share_recent > 0.3  # 14 of 120 days hold far more than 14/120 of the backlog
+    assert share_recent > 0.6  # 14 of 120 days hold most of the backlog, as on a real desk
 
 
 def test_first_response_fast_on_live_channels_slow_on_email(data):
