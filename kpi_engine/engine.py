@@ -18,12 +18,12 @@ from kpi_engine import stats
 from kpi_engine.compile import PERCENTILES, CompileContext, TargetRule, compile_statement
 from kpi_engine.dialects import SqlDialect
 from kpi_engine.errors import UnknownNameError, UserError
-from kpi_engine.metrics import Metric
+from kpi_engine.metrics import Metric, get_metric
 from kpi_engine.periods import Period, previous_period
 from kpi_engine.query import Change, Filter, GroupRow, KpiQuery, KpiResult, Measurement
 from kpi_engine.schema import ticket_tags, tickets
 from kpi_engine.settings import Settings
-from kpi_engine.vocabulary import CHANNELS, PRIORITIES, Aggregation, Dimension, Direction
+from kpi_engine.vocabulary import CHANNELS, PRIORITIES, Aggregation, Anchor, Dimension, Direction
 
 Clock = Callable[[], datetime]
 
@@ -61,19 +61,19 @@ class KpiEngine:
 
     def metric(self, metric_id: str) -> Metric:
         """The registry entry under the workspace's chosen variant."""
-        from kpi_engine.metrics import get_metric
-
         metric = get_metric(metric_id)
         variant = {"fcr": self.settings.fcr_variant, "csat": self.settings.csat_variant}
         return metric.with_variant(variant.get(metric.id, ""))
 
     def definition(self, metric: Metric) -> str:
+        """The one-line "how was this computed", naming a variant chosen in settings."""
         text = metric.definition.format(target=format_target(self.settings.sla_seconds, self.target_rules))
         if metric.variant is not None:
             text += f" ({metric.variant} variant chosen in settings)"
         return text
 
     def previous_period_of(self, query: KpiQuery) -> Period:
+        """The period a comparison uses: the one the question named, else the contract's rule."""
         if query.previous is not None:
             return query.previous
         return previous_period(
@@ -102,27 +102,29 @@ class KpiEngine:
         """Compute the query: one statement for its period, one more for a comparison."""
         metric = self.metric(query.metric)
         context = self._context()
+        previous: Period | None = None
+        previous_total, previous_groups = None, {}
         with self.db.connect() as connection:
             total, groups = self._measure(connection, metric, query, query.period, context)
             if total.n == 0 and query.filters:
                 self._check_filter_values(connection, query.filters)
-            previous_total = previous_period_value = None
-            previous_groups: dict = {}
             if query.compare:
-                previous_period_value = self.previous_period_of(query)
+                previous = self.previous_period_of(query)
                 previous_total, previous_groups = self._measure(
-                    connection, metric, query, previous_period_value, context
+                    connection, metric, query, previous, context
                 )
-        change = None
-        if previous_total is not None:
-            change = compare(metric, total, query.period, previous_total, previous_period_value)
+
+        def change_from(before: Measurement | None, now: Measurement) -> Change | None:
+            if previous is None:
+                return None
+            before = before if before is not None else empty_measurement(metric)
+            return compare(metric, now, query.period, before, previous)
+
         rows = [
             GroupRow(
                 group=tuple(zip((d.value for d in query.group_by), key)),
                 current=measurement,
-                change=compare(metric, measurement, query.period,
-                               previous_groups.get(key, empty_measurement(metric)),
-                               previous_period_value) if query.compare else None,
+                change=change_from(previous_groups.get(key), measurement),
             )
             for key, measurement in groups.items()
         ]
@@ -134,8 +136,8 @@ class KpiEngine:
             period=query.period,
             rows=tuple(rows[: query.limit] if query.limit else rows),
             groups_total=len(rows),
-            previous_period=previous_period_value,
-            change=change,
+            previous_period=previous,
+            change=change_from(previous_total, total),
             definition=self.definition(metric),
         )
 
@@ -244,7 +246,7 @@ def compare(
                     current.value, current.variance, current.n,
                 )
         case Aggregation.COUNT:
-            if metric.anchor.value == "period_end":  # a level, not a rate: no test applies
+            if metric.anchor is Anchor.PERIOD_END:  # a level, not a rate: no test applies
                 test = stats.ChangeTest(None, None, None)
             else:
                 test = stats.poisson_rate_test(
