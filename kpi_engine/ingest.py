@@ -1,0 +1,698 @@
+"""Canonical CSV import: `import_csv(db, tickets.csv, surveys.csv)` → `ImportReport`.
+
+How an import runs, all in one transaction:
+
+1. Each file is streamed (csv module, batches of `BATCH_ROWS`); each row is validated in
+   Python (ingest_rows.py) and the good ones are loaded into TEMPORARY staging tables that keep
+   each row's line number — by binary COPY on PostgreSQL, through a temporary CSV file and
+   read_csv on DuckDB, by executemany on SQLite. Memory stays flat: one batch and at most
+   `MAX_REPORTED_BAD_ROWS` bad rows per file are held in Python.
+2. SQL on the staging tables finds what needs the whole file: a (source, id) seen on an
+   earlier line, a survey's (source, ticket_id, kind) seen earlier, a survey whose ticket is
+   neither in the database nor in the ticket file.
+3. With bad rows and no `skip_bad`, the transaction is rolled back — nothing is written — and
+   `ImportRejected` carries the report. Otherwise the bad lines are dropped from staging and
+   `INSERT … SELECT … ON CONFLICT … DO UPDATE … WHERE (a column) IS DISTINCT FROM excluded`
+   merges: a row is rewritten only when a value differs, so importing a file twice changes
+   nothing. A ticket's tags become the file's (only the differences are written). On
+   PostgreSQL, a large load into an empty tickets table builds the indexes after the load.
+
+A row replaces the whole record: a column the file does not have takes its default
+(agent_replies 0, customer_messages 1, reopens 0, escalated false, source "import", no tags,
+otherwise NULL). Counts in the report are rows: new (no record had its key), updated (a value or
+a tag differed), unchanged. Blank lines are skipped; line numbers are the file's physical lines
+(the header is line 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import functools
+import io
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from kpi_engine.errors import ImportRejected, UserError
+from kpi_engine.ingest_rows import (
+    REQUIRED_SURVEY_COLUMNS,
+    REQUIRED_TICKET_COLUMNS,
+    STAGED_SURVEY_COLUMNS,
+    STAGED_TICKET_COLUMNS,
+    SURVEY_COLUMNS,
+    TICKET_COLUMNS,
+    RowError,
+    survey_parser,
+    ticket_parser,
+)
+from kpi_engine.schema import Timestamp, survey_requests, survey_responses, ticket_tags, tickets
+
+MAX_REPORTED_BAD_ROWS = 1000
+BATCH_ROWS = 10_000
+# From this many tickets into an empty table, PostgreSQL builds the indexes after the load.
+BULK_LOAD_MIN_ROWS = 100_000
+SUPPORTED_DIALECTS = ("postgresql", "sqlite", "duckdb")
+TICKETS, SURVEYS = 0, 1  # the files of one import, in report order
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A row that was not written: `line` is the physical line in `file` (the header is 1)."""
+
+    file: str
+    line: int
+    column: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import read and wrote; rows of both files, bad ones in file then line order."""
+
+    tickets_read: int
+    tickets_new: int
+    tickets_updated: int
+    tickets_unchanged: int
+    surveys_read: int
+    surveys_new: int
+    surveys_updated: int
+    surveys_unchanged: int
+    bad_rows: tuple[BadRow, ...]  # at most MAX_REPORTED_BAD_ROWS, in line order
+    bad_row_count: int  # all of them
+    written: bool  # False when rejected
+    seconds: float
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["bad_rows"] = [asdict(bad) for bad in self.bad_rows]
+        data["seconds"] = round(self.seconds, 3)
+        return data
+
+
+# --- staging tables: the real tables' column types, so each backend binds timestamps its way --
+
+_staging = sa.MetaData()
+
+
+def _temporary(name: str, *columns: sa.Column) -> sa.Table:
+    return sa.Table(name, _staging, *columns, prefixes=["TEMPORARY"])
+
+
+def _line() -> sa.Column:
+    return sa.Column("line", sa.Integer(), nullable=False)
+
+
+staged_tickets = _temporary(
+    "kpibot_staged_tickets", _line(), *(sa.Column(c.name, c.type) for c in tickets.columns)
+)
+staged_tags = _temporary(
+    "kpibot_staged_tags", _line(), *(sa.Column(c.name, c.type) for c in ticket_tags.columns)
+)
+staged_surveys = _temporary(
+    "kpibot_staged_surveys", _line(),
+    sa.Column("source", sa.String(64)), sa.Column("ticket_id", sa.String(128)),
+    sa.Column("kind", sa.String(8)), sa.Column("sent_at", Timestamp()),
+    sa.Column("score", sa.SmallInteger()), sa.Column("responded_at", Timestamp()),
+    sa.Column("comment", sa.Text()),
+)
+# Lines found bad by SQL: `first_line` of a duplicate, or the ticket a survey names in vain.
+bad_lines = _temporary(
+    "kpibot_bad_lines", sa.Column("file", sa.SmallInteger()), _line(),
+    sa.Column("first_line", sa.Integer()), sa.Column("source", sa.String(64)),
+    sa.Column("ticket_id", sa.String(128)),
+)
+removed_tags = _temporary(
+    "kpibot_removed_tags", *(sa.Column(c.name, c.type) for c in ticket_tags.columns)
+)
+added_tags = _temporary(
+    "kpibot_added_tags", *(sa.Column(c.name, c.type) for c in ticket_tags.columns)
+)
+assert tuple(staged_tickets.c.keys()) == STAGED_TICKET_COLUMNS
+assert tuple(staged_surveys.c.keys()) == STAGED_SURVEY_COLUMNS
+
+_TICKET_VALUES = [name for name in tickets.c.keys() if name not in ("source", "id")]
+
+
+def import_csv(
+    db: sa.Engine,
+    tickets_path: Path | None,
+    surveys_path: Path | None = None,
+    *,
+    skip_bad: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Import a ticket CSV and/or a survey CSV; see the module docstring.
+
+    Raises UserError for a file that cannot be read as a canonical CSV, and ImportRejected
+    (nothing written) for bad rows unless `skip_bad`. `progress(bytes_done, bytes_total)` is
+    called after every batch."""
+    started = time.perf_counter()
+    if tickets_path is None and surveys_path is None:
+        raise UserError("nothing to import: give a tickets CSV, a surveys CSV, or both")
+    if db.dialect.name not in SUPPORTED_DIALECTS:
+        raise UserError(f"import writes to {', '.join(SUPPORTED_DIALECTS)}; not {db.dialect.name}")
+    paths = [Path(path) if path else None for path in (tickets_path, surveys_path)]
+    sizes = [_checked_size(path) if path else 0 for path in paths]
+    with db.begin() as connection:
+        run = _Run(connection, paths, sum(sizes), progress)
+        try:
+            run.create_staging()
+            if paths[TICKETS]:
+                run.stage(TICKETS, TICKET_COLUMNS, REQUIRED_TICKET_COLUMNS, ticket_parser)
+            if paths[SURVEYS]:
+                run.stage(SURVEYS, SURVEY_COLUMNS, REQUIRED_SURVEY_COLUMNS, survey_parser)
+            run.find_bad_lines()
+            if run.bad_count and not skip_bad:
+                report = run.report((0, 0, 0), (0, 0, 0), False, time.perf_counter() - started)
+                first = report.bad_rows[0]
+                where = f"{Path(first.file).name} line {first.line}"
+                raise ImportRejected(
+                    f"{report.bad_row_count:,} bad row{'s' * (report.bad_row_count != 1)}; "
+                    f"nothing was written (first: {where}: {first.reason})", report)
+            ticket_counts = run.merge_tickets() if paths[TICKETS] else (0, 0, 0)
+            survey_counts = run.merge_surveys() if paths[SURVEYS] else (0, 0, 0)
+            report = run.report(ticket_counts, survey_counts, True, 0.0)
+            run.drop_staging()
+        finally:
+            run.stager.close()
+    return dataclasses.replace(report, seconds=time.perf_counter() - started)  # commit included
+
+
+def _checked_size(path: Path) -> int:
+    if not path.is_file():
+        raise UserError(f"no such file: {path}")
+    size = path.stat().st_size
+    if size == 0:
+        raise UserError(f"{path} is empty: a CSV needs a header line and rows")
+    return size
+
+
+@contextmanager
+def _csv_reader(path: Path) -> Iterator[tuple[Any, Callable[[], int]]]:
+    """A csv reader over `path` (UTF-8, an optional BOM) and a function giving bytes read."""
+    with open(path, "rb") as binary:
+        text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+        yield csv.reader(text), binary.tell
+
+
+def _check_header(path: Path, header: list[str], known: tuple[str, ...],
+                  required: tuple[str, ...]) -> list[str]:
+    """The header's column names, normalised; a UserError naming any unknown or missing one."""
+    from rapidfuzz import process
+
+    columns = [name.strip().lower() for name in header]
+    if not any(columns):
+        raise UserError(f"{path} has no header line: the first line must name the columns")
+    for position, name in enumerate(columns, start=1):
+        if name not in known:
+            nearest = process.extractOne(name, known)[0]
+            shown = repr(name) if name else f"(empty name, field {position})"
+            raise UserError(f"{path}: unknown column {shown}; did you mean {nearest!r}?",
+                            [nearest, *(c for c in known if c != nearest)])
+        if columns.index(name) != position - 1:
+            raise UserError(f"{path}: column {name!r} appears twice in the header")
+    missing = [name for name in required if name not in columns]
+    if missing:
+        raise UserError(f"{path}: required column{'s' * (len(missing) > 1)} "
+                        f"{', '.join(map(repr, missing))} missing", list(required))
+    return columns
+
+
+class _Run:
+    """One import's state: the connection, the files, the bad rows Python found."""
+
+    def __init__(self, connection: sa.Connection, paths: list[Path | None], total_bytes: int,
+                 progress: Callable[[int, int], None] | None) -> None:
+        self.connection = connection
+        self.dialect = connection.dialect.name
+        self.paths = paths
+        self.total_bytes = total_bytes
+        self.done_bytes = 0
+        self.progress = progress
+        self.read = [0, 0]
+        self.python_bad: list[list[BadRow]] = [[], []]
+        self.python_bad_count = [0, 0]
+        self.sql_bad_count = [0, 0]
+        self.stager = _STAGERS[self.dialect](connection)
+
+    @property
+    def bad_count(self) -> int:
+        return sum(self.python_bad_count) + sum(self.sql_bad_count)
+
+    # -- staging -----------------------------------------------------------------------------
+
+    def create_staging(self) -> None:
+        if self.dialect == "postgresql":
+            self.connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+        for table in _staging.sorted_tables:
+            self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
+            table.create(self.connection)
+
+    def drop_staging(self) -> None:
+        for table in _staging.sorted_tables:
+            self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
+
+    def stage(self, file: int, known, required, make_parser) -> None:
+        """Validate the rows of `self.paths[file]` and load the good ones into staging."""
+        path = self.paths[file]
+        with _csv_reader(path) as (reader, bytes_read):
+            try:
+                self.read[file] = self._stage_rows(
+                    file, reader, bytes_read, known, required, make_parser)
+            except UnicodeDecodeError:
+                raise UserError(f"{path} is not UTF-8 text (an invalid byte near line "
+                                f"{reader.line_num + 1}); save it as UTF-8") from None
+        self.done_bytes += path.stat().st_size
+        self._report_progress(self.done_bytes)
+
+    def _stage_rows(self, file: int, reader, bytes_read, known, required, make_parser) -> int:
+        """Stage the rows after the header; the number of rows read."""
+        path = self.paths[file]
+        name = str(path)
+        write = self._write_tickets if file == TICKETS else self._write_surveys
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise UserError(f"{path} is empty: a CSV needs a header line and rows") from None
+        parse = make_parser(_check_header(path, header, known, required))
+        batch: list = []
+        append = batch.append
+        bad = self.python_bad[file]
+        previous = reader.line_num
+        read = 0
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                fields = None
+                problem = RowError(None, f"not readable as CSV: {error}")
+            line = previous + 1  # where the row starts; a quoted field may span lines
+            previous = reader.line_num
+            if fields is not None:
+                if not fields:
+                    continue  # a blank line
+                try:
+                    append(parse(fields, line))
+                    read += 1
+                    if len(batch) >= BATCH_ROWS:
+                        write(batch)
+                        batch.clear()
+                        self._report_progress(self.done_bytes + bytes_read())
+                    continue
+                except RowError as error:
+                    problem = error
+            read += 1
+            self.python_bad_count[file] += 1
+            if len(bad) < MAX_REPORTED_BAD_ROWS:
+                bad.append(BadRow(name, line, problem.column, problem.reason))
+        if batch:
+            write(batch)
+        return read
+
+    def _report_progress(self, done: int) -> None:
+        if self.progress:
+            self.progress(done, self.total_bytes)
+
+    def _write_tickets(self, batch: list) -> None:
+        self.stager.write(staged_tickets, [row for row, _ in batch])
+        tags = [(row[0], row[1], row[2], tag) for row, row_tags in batch for tag in row_tags]
+        if tags:
+            self.stager.write(staged_tags, tags)
+
+    def _write_surveys(self, batch: list) -> None:
+        self.stager.write(staged_surveys, batch)
+
+    # -- checks that need the whole file ------------------------------------------------------
+
+    def find_bad_lines(self) -> None:
+        """Duplicates within each file, surveys of unknown tickets: into `bad_lines`, and out
+        of staging."""
+        self.stager.prepare_for_queries()
+        if self.paths[TICKETS]:
+            s = staged_tickets
+            self._record(TICKETS, self._duplicates(TICKETS, s, (s.c.source, s.c.id)))
+        if self.paths[SURVEYS]:
+            s = staged_surveys
+            key = (s.c.source, s.c.ticket_id, s.c.kind)
+            self._record(SURVEYS, self._duplicates(SURVEYS, s, key))
+            t, st = tickets, staged_tickets
+            unknown = sa.select(
+                sa.literal(SURVEYS, sa.SmallInteger()), s.c.line, sa.null(), s.c.source,
+                s.c.ticket_id,
+            ).where(
+                ~sa.exists().where(t.c.source == s.c.source, t.c.id == s.c.ticket_id),
+                ~sa.exists().where(st.c.source == s.c.source, st.c.id == s.c.ticket_id),
+            )
+            self._record(SURVEYS, unknown)
+
+    @staticmethod
+    def _duplicates(file: int, table: sa.Table, key: tuple) -> sa.Select:
+        firsts = (
+            sa.select(*key, sa.func.min(table.c.line).label("first_line"))
+            .group_by(*key)
+            .having(sa.func.count() > 1)
+            .subquery()
+        )
+        return (
+            sa.select(sa.literal(file, sa.SmallInteger()), table.c.line, firsts.c.first_line,
+                      sa.null(), sa.null())
+            .join_from(table, firsts, sa.and_(*(column == firsts.c[column.name] for column in key)))
+            .where(table.c.line > firsts.c.first_line)
+        )
+
+    def _record(self, file: int, select: sa.Select) -> None:
+        """Insert the bad lines `select` finds, and remove them from staging."""
+        self.connection.execute(bad_lines.insert().from_select(list(bad_lines.c.keys()), select))
+        found = self.connection.execute(
+            sa.select(sa.func.count()).where(bad_lines.c.file == file)
+        ).scalar_one()
+        if found > self.sql_bad_count[file]:
+            self.sql_bad_count[file] = found
+            lines = sa.select(bad_lines.c.line).where(bad_lines.c.file == file)
+            for table in (staged_tickets, staged_tags) if file == TICKETS else (staged_surveys,):
+                self.connection.execute(sa.delete(table).where(table.c.line.in_(lines)))
+
+    def report(self, ticket_counts, survey_counts, written: bool, seconds: float) -> ImportReport:
+        rows: list[BadRow] = []
+        for file, path in enumerate(self.paths):
+            if path is None:
+                continue
+            found = self.connection.execute(
+                sa.select(bad_lines.c.line, bad_lines.c.first_line, bad_lines.c.source,
+                          bad_lines.c.ticket_id)
+                .where(bad_lines.c.file == file)
+                .order_by(bad_lines.c.line)
+                .limit(MAX_REPORTED_BAD_ROWS)
+            ).all() if self.sql_bad_count[file] else []
+            sql_rows = [_sql_bad_row(str(path), file, *row) for row in found]
+            rows.extend(sorted(self.python_bad[file] + sql_rows, key=lambda bad: bad.line))
+        return ImportReport(
+            tickets_read=self.read[TICKETS], tickets_new=ticket_counts[0],
+            tickets_updated=ticket_counts[1], tickets_unchanged=ticket_counts[2],
+            surveys_read=self.read[SURVEYS], surveys_new=survey_counts[0],
+            surveys_updated=survey_counts[1], surveys_unchanged=survey_counts[2],
+            bad_rows=tuple(rows[:MAX_REPORTED_BAD_ROWS]), bad_row_count=self.bad_count,
+            written=written, seconds=seconds,
+        )
+
+    # -- merging into the real tables -------------------------------------------------------
+
+    def merge_tickets(self) -> tuple[int, int, int]:
+        """Upsert the staged tickets and replace their tags; (new, updated, unchanged)."""
+        execute = self.connection.execute
+        s, t, st, tt = staged_tickets, tickets, staged_tags, ticket_tags
+        if self.dialect == "postgresql":
+            loaded = self._postgres_bulk_load()
+            if loaded is not None:
+                return loaded, 0, 0
+        same_tag = lambda a, b: sa.and_(  # noqa: E731
+            a.c.source == b.c.source, a.c.ticket_id == b.c.ticket_id, a.c.tag == b.c.tag)
+        # The tag rows to add and to remove, worked out before anything is written.
+        execute(added_tags.insert().from_select(["source", "ticket_id", "tag"], sa.select(
+            st.c.source, st.c.ticket_id, st.c.tag
+        ).where(~sa.exists().where(same_tag(tt, st)))))
+        execute(removed_tags.insert().from_select(["source", "ticket_id", "tag"], sa.select(
+            tt.c.source, tt.c.ticket_id, tt.c.tag
+        ).where(
+            sa.exists().where(s.c.source == tt.c.source, s.c.id == tt.c.ticket_id),
+            ~sa.exists().where(same_tag(st, tt)),
+        )))
+        differs = sa.or_(
+            *(t.c[name].is_distinct_from(s.c[name]) for name in _TICKET_VALUES),
+            *(sa.exists().where(tags.c.source == s.c.source, tags.c.ticket_id == s.c.id)
+              for tags in (added_tags, removed_tags)),
+        )
+        staged, existing, changed = execute(sa.select(
+            sa.func.count(), sa.func.count(t.c.id),
+            sa.func.count(sa.case((sa.and_(t.c.id.is_not(None), differs), 1))),
+        ).select_from(s.outerjoin(t, sa.and_(t.c.source == s.c.source, t.c.id == s.c.id)))).one()
+
+        if staged > existing or changed:  # else the file says what the database says
+            self._upsert(t, s, ["source", "id"], _TICKET_VALUES)
+            if execute(sa.select(sa.func.count()).select_from(removed_tags)).scalar_one():
+                execute(sa.delete(tt).where(sa.exists().where(same_tag(removed_tags, tt))))
+            execute(tt.insert().from_select(["source", "ticket_id", "tag"], sa.select(added_tags)))
+        return staged - existing, changed, existing - changed
+
+    def _postgres_bulk_load(self) -> int | None:
+        """Many tickets into empty tables: load them with the indexes built afterwards and
+        return how many; None when this is not such a load (or the user may not)."""
+        execute = self.connection.execute
+        s, t, st, tt = staged_tickets, tickets, staged_tags, ticket_tags
+        staged = execute(sa.select(sa.func.count()).select_from(s)).scalar_one()
+        if staged < BULK_LOAD_MIN_ROWS or execute(sa.select(sa.exists(t.select()))).scalar_one():
+            return None
+        recreate = _postgres_drop_for_bulk_load(self.connection)
+        if recreate is None:
+            return None
+        # The tables are empty and locked, and staging holds each key once: plain INSERTs.
+        execute(t.insert().from_select(t.c.keys(), sa.select(*(s.c[name] for name in t.c.keys()))))
+        execute(tt.insert().from_select(
+            tt.c.keys(), sa.select(st.c.source, st.c.ticket_id, st.c.tag)))
+        self.connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+        for statement in recreate:
+            self.connection.exec_driver_sql(statement)
+        self.connection.exec_driver_sql(f"ANALYZE {t.name}, {tt.name}")
+        return staged
+
+    def merge_surveys(self) -> tuple[int, int, int]:
+        """Upsert the staged survey requests and responses; (new, updated, unchanged) rows."""
+        execute = self.connection.execute
+        s, req, resp = staged_surveys, survey_requests, survey_responses
+
+        def key(table):
+            return sa.and_(table.c.source == s.c.source, table.c.ticket_id == s.c.ticket_id,
+                           table.c.kind == s.c.kind)
+
+        is_request, is_response = s.c.sent_at.is_not(None), s.c.score.is_not(None)
+        new = sa.or_(sa.and_(is_request, req.c.kind.is_(None)),
+                     sa.and_(is_response, resp.c.kind.is_(None)))
+        differs = sa.or_(
+            sa.and_(is_request, req.c.sent_at.is_distinct_from(s.c.sent_at)),
+            sa.and_(is_response, sa.or_(*(resp.c[name].is_distinct_from(s.c[name])
+                                          for name in ("score", "responded_at", "comment")))),
+        )
+        staged, new_count, changed = execute(sa.select(
+            sa.func.count(),
+            sa.func.count(sa.case((new, 1))),
+            sa.func.count(sa.case((sa.and_(sa.not_(new), differs), 1))),
+        ).select_from(s.outerjoin(req, key(req)).outerjoin(resp, key(resp)))).one()
+        if new_count or changed:
+            self._upsert(req, s, ["source", "ticket_id", "kind"], ["sent_at"], is_request)
+            self._upsert(resp, s, ["source", "ticket_id", "kind"],
+                         ["score", "responded_at", "comment"], is_response)
+        return new_count, changed, staged - new_count - changed
+
+    def _upsert(self, table: sa.Table, staged: sa.Table, key: list[str], values: list[str],
+                where: sa.ColumnElement | None = None) -> None:
+        """INSERT … SELECT … ON CONFLICT (key) DO UPDATE only the rows where a value differs."""
+        if self.dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:  # PostgreSQL, and DuckDB, whose dialect is PostgreSQL's
+            from sqlalchemy.dialects.postgresql import insert
+        columns = key + values
+        rows = sa.select(*(staged.c[name] for name in columns))
+        # SQLite needs a WHERE to tell the upsert's ON from a join's.
+        rows = rows.where(where if where is not None else sa.true())
+        statement = insert(table).from_select(columns, rows)
+        statement = statement.on_conflict_do_update(
+            index_elements=key,
+            set_={name: statement.excluded[name] for name in values},
+            where=sa.or_(*(table.c[name].is_distinct_from(statement.excluded[name])
+                           for name in values)),
+        )
+        self.connection.execute(statement)
+
+
+def _postgres_drop_for_bulk_load(connection: sa.Connection) -> list[str] | None:
+    """Prepare empty ticket tables for a large load the way PostgreSQL's "Populating a
+    Database" advises: drop the secondary indexes of `tickets` and the indexes and constraints
+    of `ticket_tags`; return the statements that re-create them from their own definitions.
+    All in the import's transaction, so a failure rolls the drop back too; the tables stay
+    locked until it ends. None (nothing dropped) when the database user may not."""
+    constraints = connection.exec_driver_sql(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        f"WHERE conrelid = '{ticket_tags.name}'::regclass AND contype IN ('p', 'u', 'f') "
+        "ORDER BY contype = 'f'"
+    ).all()
+    indexes = connection.exec_driver_sql(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid "
+        f"WHERE i.indrelid IN ('{tickets.name}'::regclass, '{ticket_tags.name}'::regclass) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
+    ).all()
+    quote = connection.dialect.identifier_preparer.quote
+    try:
+        with connection.begin_nested():
+            for table, name, _ in reversed(constraints):
+                connection.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+            for name, _ in indexes:
+                connection.exec_driver_sql(f"DROP INDEX {quote(name)}")
+    except sa.exc.DBAPIError:  # not the tables' owner: load with the indexes in place
+        return None
+    return [definition for _, definition in indexes] + [
+        f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
+        for table, name, definition in constraints
+    ]
+
+
+def _sql_bad_row(file: str, kind: int, line: int, first_line: int | None, source: str | None,
+                 ticket_id: str | None) -> BadRow:
+    if first_line is not None:
+        if kind == TICKETS:
+            return BadRow(file, line, "id", f"duplicate id: first on line {first_line}")
+        return BadRow(file, line, "ticket_id",
+                      f"duplicate ticket_id and kind: first on line {first_line}")
+    origin = "" if source == "import" else f" from source {source!r}"
+    return BadRow(file, line, "ticket_id", f"unknown ticket {ticket_id!r}{origin}: not in the "
+                                           "database nor in the ticket file")
+
+
+# --- per backend: loading a batch of validated rows into a staging table ----------------------
+
+
+class _Stager:
+    """Loads batches into staging tables; by default timestamps are bound as
+    `schema.Timestamp` binds them on the backend."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+        self.encode = functools.partial(Timestamp().process_bind_param, dialect=connection.dialect)
+
+    def encoded(self, table: sa.Table, rows: list[tuple]) -> list:
+        """`rows` with each timestamp as `self.encode` makes it."""
+        positions = [i for i, column in enumerate(table.columns)
+                     if isinstance(column.type, Timestamp)]
+        if not positions:
+            return rows
+        encode = self.encode
+        out = []
+        for row in rows:
+            row = list(row)
+            for i in positions:
+                if row[i] is not None:
+                    row[i] = encode(row[i])
+            out.append(row)
+        return out
+
+    def write(self, table: sa.Table, rows: list[tuple]) -> None:
+        raise NotImplementedError
+
+    def prepare_for_queries(self) -> None:
+        """After all files: make the checks and merges fast."""
+
+    def close(self) -> None:
+        pass
+
+
+class _PostgresStager(_Stager):
+    """Binary COPY through psycopg 3 (its C dumpers write aware datetimes as timestamptz)."""
+
+    def write(self, table: sa.Table, rows: list[tuple]) -> None:
+        driver = self.connection.connection.driver_connection
+        names = ", ".join(table.c.keys())
+        with driver.cursor() as cursor, cursor.copy(
+            f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types([_postgres_type(column.type) for column in table.columns])
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
+
+    def prepare_for_queries(self) -> None:
+        for table in (staged_tickets, staged_tags, staged_surveys):
+            self.connection.exec_driver_sql(f"ANALYZE {table.name}")
+
+
+class _SqliteStager(_Stager):
+    """executemany on the sqlite3 connection, timestamps as integer microseconds."""
+
+    def write(self, table: sa.Table, rows: list[tuple]) -> None:
+        cursor = self.connection.connection.driver_connection.cursor()
+        marks = ", ".join("?" * len(table.columns))
+        cursor.executemany(f"INSERT INTO {table.name} VALUES ({marks})", self.encoded(table, rows))
+        cursor.close()
+
+    def prepare_for_queries(self) -> None:
+        for table, columns in ((staged_tickets, "source, id"),
+                               (staged_tags, "source, ticket_id, tag"),
+                               (staged_surveys, "source, ticket_id, kind")):
+            name = f"{table.name}_{columns.replace(', ', '_')}"
+            self.connection.exec_driver_sql(
+                f"CREATE INDEX IF NOT EXISTS {name} ON {table.name} ({columns})")
+
+
+class _DuckdbStager(_Stager):
+    """DuckDB's executemany is slow: each batch goes through a temporary CSV file that
+    DuckDB's read_csv loads. Timestamps travel as integer microseconds since the epoch (UTC),
+    which make_timestamp turns into the naive UTC TIMESTAMP that `Timestamp` stores there."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        super().__init__(connection)
+        self.encode = _epoch_microseconds
+        handle, name = tempfile.mkstemp(prefix="kpibot-import-", suffix=".csv")
+        os.close(handle)
+        self.path = Path(name)
+        self.statements: dict[str, str] = {}
+
+    def write(self, table: sa.Table, rows: list[tuple]) -> None:
+        with open(self.path, "w", newline="", encoding="utf-8") as out:
+            csv.writer(out).writerows(self.encoded(table, rows))
+        self.connection.exec_driver_sql(self._insert(table))
+
+    def _insert(self, table: sa.Table) -> str:
+        if table.name not in self.statements:
+            dialect = self.connection.dialect
+            is_timestamp = [isinstance(column.type, Timestamp) for column in table.columns]
+            values = ", ".join(f"make_timestamp({column.name})" if timestamp else column.name
+                               for column, timestamp in zip(table.columns, is_timestamp))
+            types = ", ".join(
+                f"'{column.name}': '{'BIGINT' if timestamp else column.type.compile(dialect)}'"
+                for column, timestamp in zip(table.columns, is_timestamp))
+            path = str(self.path).replace("'", "''")
+            self.statements[table.name] = (
+                f"INSERT INTO {table.name} SELECT {values} FROM read_csv('{path}', header = false, "
+                f"auto_detect = false, columns = {{{types}}}, delim = ',', quote = '\"', "
+                "escape = '\"', nullstr = '')"
+            )
+        return self.statements[table.name]
+
+    def close(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _epoch_microseconds(value: datetime) -> int:
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def _postgres_type(column_type: sa.types.TypeEngine) -> str:
+    """The PostgreSQL type whose binary format COPY writes for a staging column."""
+    if isinstance(column_type, Timestamp):
+        return "timestamptz"
+    if isinstance(column_type, sa.Boolean):
+        return "bool"
+    if isinstance(column_type, sa.SmallInteger):
+        return "int2"
+    if isinstance(column_type, sa.BigInteger):
+        return "int8"
+    if isinstance(column_type, sa.Integer):
+        return "int4"
+    return "text"  # varchar and text share their binary format
+
+
+_STAGERS = {"postgresql": _PostgresStager, "sqlite": _SqliteStager, "duckdb": _DuckdbStager}
