@@ -224,9 +224,23 @@ def _row_source(
 ) -> sa.Subquery:
     scope = source.scope
     t = scope.tickets
-    value = metric.measure(scope) if metric.measure is not None else sa.literal(1)
     columns = [key.label(f"g{i}") for i, key in enumerate(group_keys)]
-    columns.append(value.label("x"))
+    value = None
+    match metric.aggregation:
+        case Aggregation.COUNT:
+            columns.append(sa.literal_column("1").label("record"))
+        case Aggregation.MEAN:
+            value = metric.measure(scope)
+            columns.append(value.label("x"))
+        case Aggregation.SHARE:
+            # Each of these appears once in the aggregate, so an expensive condition (a
+            # correlated EXISTS) is evaluated once per record even where the planner inlines.
+            eligible = metric.eligible(scope) if metric.eligible is not None else None
+            success = metric.condition(scope)
+            if eligible is not None:
+                success = sa.and_(eligible, success)
+                columns.append(sa.case((eligible, 1)).label("eligible"))
+            columns.append(sa.case((success, 1)).label("success"))
     columns.extend(detail.expression(scope).label(f"d_{detail.name}") for detail in metric.details)
     if _wants_percentiles(metric, query) and not context.dialect.has_percentile_cont:
         columns.extend(_rank_columns(value, group_keys))
@@ -262,22 +276,17 @@ def _rank_columns(value: sa.ColumnElement, group_keys: list[sa.ColumnElement]) -
 def _aggregates(
     metric: Metric, query: KpiQuery, context: CompileContext, rows: sa.Subquery
 ) -> list[sa.ColumnElement]:
-    x = rows.c.x
     match metric.aggregation:
         case Aggregation.COUNT:
-            columns = [sa.func.count().label("n"), sa.func.count().label("value")]
+            columns = [sa.func.count().label("n")]
         case Aggregation.MEAN:
-            columns = [
-                sa.func.count(x).label("n"),
-                sa.func.avg(x).label("value"),
-                sa.func.sum(_as_float(x) * _as_float(x)).label("sum_sq"),
-            ]
+            x = rows.c.x
+            columns = [sa.func.count(x).label("n"), sa.func.avg(x).label("value")]
+            if query.compare:  # the spread, for Welch's test of the change
+                columns.append(sa.func.sum(_as_float(x) * _as_float(x)).label("sum_sq"))
         case Aggregation.SHARE:
-            columns = [
-                sa.func.count(x).label("n"),
-                sa.func.avg(x).label("value"),
-                sa.func.sum(x).label("successes"),
-            ]
+            n = sa.func.count(rows.c.eligible) if "eligible" in rows.c else sa.func.count()
+            columns = [n.label("n"), sa.func.count(rows.c.success).label("successes")]
     columns.extend(
         sa.func.avg(rows.c[f"d_{detail.name}"]).label(f"d_{detail.name}") for detail in metric.details
     )

@@ -204,14 +204,14 @@ def measurement_from_row(metric: Metric, row) -> Measurement:
     n = int(row["n"] or 0)
     if n == 0:
         return empty_measurement(metric)
-    value = _number(row["value"])
     successes = variance = interval = None
     match metric.aggregation:
         case Aggregation.COUNT:
-            value = int(value)
+            value: float = n
         case Aggregation.MEAN:
-            value = float(value)
-            variance = stats.sample_variance(value * n, float(_number(row["sum_sq"])), n)
+            value = float(_number(row["value"]))
+            if "sum_sq" in row:
+                variance = stats.sample_variance(value * n, float(_number(row["sum_sq"])), n)
         case Aggregation.SHARE:
             successes = int(row["successes"])
             value = successes / n

@@ -6,10 +6,11 @@ its per-record value, and the one-line definition every answer carries. The pars
 vocabulary, the compiled SQL, the labels and the "how computed" line all derive from here:
 adding a KPI is one entry plus a test.
 
-A per-record value (`measure`) is written against a `Scope`: the aliased tables of the query and
-the dialect's helpers. For a MEAN metric it is the number to average (NULL = left out); for a
-SHARE metric it is 1 when the condition holds, 0 when it does not, NULL when the record is left
-out; COUNT metrics need none.
+The SQL is written against a `Scope`: the aliased tables of the query and the dialect's
+helpers. A MEAN metric gives `measure`, the number to average (NULL = left out). A SHARE metric
+gives `condition`, what a record must satisfy to count as a success, and optionally `eligible`,
+which records count at all (default: every record of the period) — "the share of eligible
+records where the condition holds". COUNT metrics need neither.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Scope:
 
 
 Measure = Callable[[Scope], sa.ColumnElement]
+Condition = Callable[[Scope], sa.ColumnElement]  # a boolean SQL expression
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,8 +56,10 @@ class Variant:
     """A documented alternative definition (a setting), e.g. Zendesk's one-touch FCR."""
 
     name: str
-    measure: Measure
     definition: str
+    measure: Measure | None = None
+    condition: Condition | None = None
+    eligible: Condition | None = None
     aggregation: Aggregation | None = None
     unit: Unit | None = None
 
@@ -79,7 +83,9 @@ class Metric:
     anchor: Anchor
     aggregation: Aggregation
     definition: str
-    measure: Measure | None = None
+    measure: Measure | None = None  # MEAN: the per-record value
+    condition: Condition | None = None  # SHARE: what makes a record a success
+    eligible: Condition | None = None  # SHARE: which records count (None: all of the period)
     survey_kind: SurveyKind | None = None
     scale: tuple[int, int] | None = None  # for SCORE units: the scale shown beside the value
     details: tuple[Detail, ...] = ()
@@ -108,12 +114,15 @@ class Metric:
             aggregation=variant.aggregation or self.aggregation,
             definition=variant.definition,
             measure=variant.measure,
+            condition=variant.condition,
+            eligible=variant.eligible,
             variants={},
             variant=variant.name,
         )
 
 
 def _share(condition: sa.ColumnElement) -> sa.ColumnElement:
+    """1 where `condition` holds, else 0: the mean of it is a share (for details)."""
     return sa.case((condition, 1), else_=0)
 
 
@@ -125,25 +134,26 @@ def _score(scope: Scope) -> sa.ColumnElement:
     return scope.responses.c.score
 
 
-def _fcr_strict(scope: Scope) -> sa.ColumnElement:
+def _one_touch(scope: Scope) -> sa.ColumnElement:
     t = _t(scope)
-    one_touch = sa.and_(t.agent_replies == 1, t.reopens == 0, sa.not_(t.escalated))
-    return sa.case((t.agent_replies >= 1, _share(one_touch)), else_=sa.null())
+    return sa.and_(t.agent_replies == 1, t.reopens == 0, sa.not_(t.escalated))
 
 
-def _service_level(scope: Scope) -> sa.ColumnElement:
+def _answered_or_due(scope: Scope) -> sa.ColumnElement:
+    """Service level counts answered tickets, and unanswered ones once their target passed."""
     t = _t(scope)
-    target = scope.response_target_seconds
-    answered_in_time = scope.seconds_between(t.first_response_at, t.created_at) <= target
-    due = scope.seconds_between(sa.literal(scope.now, t.created_at.type), t.created_at) >= target
-    return sa.case(
-        (t.first_response_at.is_not(None), _share(answered_in_time)),
-        (due, 0),
-        else_=sa.null(),
-    )
+    now = sa.literal(scope.now, t.created_at.type)
+    due = scope.seconds_between(now, t.created_at) >= scope.response_target_seconds
+    return sa.or_(t.first_response_at.is_not(None), due)
 
 
-def _next_issue_avoided(scope: Scope) -> sa.ColumnElement:
+def _answered_in_time(scope: Scope) -> sa.ColumnElement:
+    t = _t(scope)
+    response = scope.seconds_between(t.first_response_at, t.created_at)
+    return response <= scope.response_target_seconds
+
+
+def _no_next_issue(scope: Scope) -> sa.ColumnElement:
     t = _t(scope)
     later = scope.tickets.alias("later")
     next_issue = (
@@ -153,7 +163,7 @@ def _next_issue_avoided(scope: Scope) -> sa.ColumnElement:
         .where(later.c.created_at <= scope.plus_interval(t.solved_at, timedelta(days=7)))
         .exists()
     )
-    return _share(sa.not_(next_issue))
+    return sa.not_(next_issue)
 
 
 def _nps_points(scope: Scope) -> sa.ColumnElement:
@@ -230,20 +240,21 @@ METRICS: tuple[Metric, ...] = (
         synonyms=("first contact resolution", "fcr", "first call resolution",
                   "one-touch resolution", "one touch resolution", "first time resolution"),
         unit=Unit.RATIO, direction=Direction.HIGHER, population=Population.TICKETS,
-        anchor=Anchor.SOLVED, aggregation=Aggregation.SHARE, measure=_fcr_strict,
+        anchor=Anchor.SOLVED, aggregation=Aggregation.SHARE, condition=_one_touch,
+        eligible=lambda s: _t(s).agent_replies >= 1,
         definition="share of tickets solved in the period, among those with an agent reply, "
                    "solved with exactly one agent reply, never reopened and not escalated",
         default_variant="strict",
         variants={
             "one_touch": Variant(
                 name="one_touch",
-                measure=lambda s: _share(_t(s).agent_replies < 2),
+                condition=lambda s: _t(s).agent_replies < 2,
                 definition="Zendesk one-touch: share of tickets solved in the period with fewer "
                            "than 2 agent replies",
             ),
             "no_customer_followup": Variant(
                 name="no_customer_followup",
-                measure=lambda s: _share(_t(s).customer_messages == 1),
+                condition=lambda s: _t(s).customer_messages == 1,
                 definition="share of tickets solved in the period with no customer message "
                            "after the first",
             ),
@@ -263,7 +274,7 @@ METRICS: tuple[Metric, ...] = (
         synonyms=("reopen rate", "reopens", "reopened tickets", "reopened"),
         unit=Unit.RATIO, direction=Direction.LOWER, population=Population.TICKETS,
         anchor=Anchor.SOLVED, aggregation=Aggregation.SHARE,
-        measure=lambda s: _share(_t(s).reopens >= 1),
+        condition=lambda s: _t(s).reopens >= 1,
         definition="share of tickets solved in the period that were reopened at least once",
     ),
     Metric(
@@ -271,7 +282,7 @@ METRICS: tuple[Metric, ...] = (
         synonyms=("escalation rate", "escalations", "escalated tickets", "escalated"),
         unit=Unit.RATIO, direction=Direction.LOWER, population=Population.TICKETS,
         anchor=Anchor.CREATED, aggregation=Aggregation.SHARE,
-        measure=lambda s: _share(_t(s).escalated),
+        condition=lambda s: _t(s).escalated,
         definition="share of tickets created in the period that were escalated",
     ),
     Metric(
@@ -279,7 +290,7 @@ METRICS: tuple[Metric, ...] = (
         synonyms=("response rate", "reply rate", "answered tickets", "answer rate"),
         unit=Unit.RATIO, direction=Direction.HIGHER, population=Population.TICKETS,
         anchor=Anchor.CREATED, aggregation=Aggregation.SHARE,
-        measure=lambda s: _share(_t(s).first_response_at.is_not(None)),
+        condition=lambda s: _t(s).first_response_at.is_not(None),
         definition="share of tickets created in the period that got a first response",
     ),
     Metric(
@@ -287,7 +298,8 @@ METRICS: tuple[Metric, ...] = (
         synonyms=("service level", "sla attainment", "sla", "service level agreement",
                   "within sla", "sla compliance"),
         unit=Unit.RATIO, direction=Direction.HIGHER, population=Population.TICKETS,
-        anchor=Anchor.CREATED, aggregation=Aggregation.SHARE, measure=_service_level,
+        anchor=Anchor.CREATED, aggregation=Aggregation.SHARE, condition=_answered_in_time,
+        eligible=_answered_or_due,
         definition="share of tickets created in the period first answered within {target}; "
                    "an unanswered ticket counts as missed once its target has passed",
     ),
@@ -297,7 +309,7 @@ METRICS: tuple[Metric, ...] = (
                   "customer satisfaction score"),
         unit=Unit.RATIO, direction=Direction.HIGHER, population=Population.SURVEY_RESPONSES,
         anchor=Anchor.RESPONDED, aggregation=Aggregation.SHARE, survey_kind=SurveyKind.CSAT,
-        scale=(1, 5), measure=lambda s: _share(_score(s) >= 4),
+        scale=(1, 5), condition=lambda s: _score(s) >= 4,
         details=(Detail(name="mean_score", expression=_score),),
         definition="share of CSAT responses (1–5) in the period scoring 4 or 5" + SURVEY_RATE_NOTE,
         default_variant="top2",
@@ -334,7 +346,7 @@ METRICS: tuple[Metric, ...] = (
         id="nia", label="Next issue avoidance",
         synonyms=("next issue avoidance", "nia", "repeat contact avoidance"),
         unit=Unit.RATIO, direction=Direction.HIGHER, population=Population.TICKETS,
-        anchor=Anchor.SOLVED, aggregation=Aggregation.SHARE, measure=_next_issue_avoided,
+        anchor=Anchor.SOLVED, aggregation=Aggregation.SHARE, condition=_no_next_issue,
         definition="share of tickets solved in the period whose customer opened no other "
                    "ticket within 7 days after the solve",
     ),
@@ -343,7 +355,7 @@ METRICS: tuple[Metric, ...] = (
         synonyms=("complaint rate", "complaints", "complaint share"),
         unit=Unit.RATIO, direction=Direction.LOWER, population=Population.TICKETS,
         anchor=Anchor.CREATED, aggregation=Aggregation.SHARE,
-        measure=lambda s: _share(s.tagged("complaint")),
+        condition=lambda s: s.tagged("complaint"),
         definition="share of tickets created in the period tagged complaint",
     ),
     Metric(
@@ -352,7 +364,7 @@ METRICS: tuple[Metric, ...] = (
                   "response rate of surveys", "survey rate"),
         unit=Unit.RATIO, direction=Direction.HIGHER, population=Population.SURVEY_REQUESTS,
         anchor=Anchor.SENT, aggregation=Aggregation.SHARE,
-        measure=lambda s: _share(s.responses.c.ticket_id.is_not(None)),
+        condition=lambda s: s.responses.c.ticket_id.is_not(None),
         definition="share of survey requests sent in the period that got a response"
                    + SURVEY_RATE_NOTE,
     ),
