@@ -1,0 +1,141 @@
+"""`make bench`: generate N tickets with surveys, then for each backend and size run the
+workload (benchmarks/workload.py) in a fresh process on a fresh database, and write the results
+to benchmarks/results/ and a summary table into the README.
+
+    python -m benchmarks.run [--tickets 1000000] [--small 100000] [--backends sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from kpi_engine.sample_data import SampleSpec, write_csv
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "benchmarks" / "data"
+RESULTS = ROOT / "benchmarks" / "results"
+END = datetime(2026, 11, 22, 14, 5, tzinfo=timezone.utc)
+POSTGRES_URL = os.environ.get(
+    "KPIBOT_BENCH_POSTGRES_URL",
+    os.environ.get("KPIBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+)
+
+
+def dataset(tickets: int) -> tuple[Path, Path]:
+    """The generated CSVs for `tickets` tickets, made once and kept under benchmarks/data/."""
+    folder = DATA / str(tickets)
+    tickets_csv, surveys_csv = folder / "tickets.csv", folder / "surveys.csv"
+    if not (tickets_csv.exists() and surveys_csv.exists()):
+        folder.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        written = write_csv(SampleSpec(tickets=tickets, end=END), tickets_csv, surveys_csv)
+        print(f"generated {written[0]:,} tickets, {written[1]:,} survey rows in "
+              f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return tickets_csv, surveys_csv
+
+
+def fresh_database(backend: str, tickets: int) -> str:
+    """The URL of an empty database for one run."""
+    if backend == "sqlite":
+        path = DATA / f"bench-{tickets}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    base = sa.engine.make_url(POSTGRES_URL)
+    name = f"kpibot_bench_{tickets}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def run_workload(backend: str, tickets: int, repeat: int) -> dict:
+    tickets_csv, surveys_csv = dataset(tickets)
+    url = fresh_database(backend, tickets)
+    print(f"{backend}, {tickets:,} tickets …", file=sys.stderr)
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.workload", "--db", url, "--tickets-csv", str(tickets_csv),
+         "--surveys-csv", str(surveys_csv), "--now", END.isoformat(), "--repeat", str(repeat),
+         "--reimport"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    if completed.returncode != 0:
+        raise SystemExit(f"workload failed on {backend}:\n{completed.stderr}")
+    return json.loads(completed.stdout)
+
+
+def summary(runs: list[dict], large: int, small: int) -> str:
+    by_key = {(run["backend"], run["tickets"]): run for run in runs}
+    backends = sorted({run["backend"] for run in runs})
+    lines = [f"Measured {datetime.now(timezone.utc):%Y-%m-%d} on this project's CI machine "
+             f"(2 cores); {large:,} tickets unless said; median of 5 runs after a warm-up.", ""]
+    lines.append("| | " + " | ".join(backends) + " |")
+    lines.append("|---|" + "---|" * len(backends))
+    row = lambda label, fn: lines.append(f"| {label} | " + " | ".join(fn(b) for b in backends) + " |")
+    row("import, tickets/s (fresh)", lambda b: f"{by_key[(b, large)]['import_tickets_per_second']:,}")
+    row("re-import of the same file, tickets/s", lambda b: f"{by_key[(b, large)]['reimport_tickets_per_second']:,}")
+    row("survey import, rows/s", lambda b: f"{by_key[(b, large)]['survey_rows_per_second']:,}")
+    row(f"peak memory at {small:,} / {large:,} tickets",
+        lambda b: f"{by_key[(b, small)]['peak_rss_mb']:.0f} / {by_key[(b, large)]['peak_rss_mb']:.0f} MB")
+    row("worst engine / hand-written SQL ratio",
+        lambda b: f"{max(q['ratio'] for q in by_key[(b, large)]['queries']):.2f}×")
+    row("all queries give the hand-written numbers",
+        lambda b: "yes" if all(q["same_numbers"] for q in by_key[(b, large)]["queries"]) else "**no**")
+    lines += ["", "| query | " + " | ".join(f"{b} engine / SQL (ratio)" for b in backends) + " |",
+              "|---|" + "---|" * len(backends)]
+    names = [q["query"] for q in by_key[(backends[0], large)]["queries"]]
+    for index, name in enumerate(names):
+        cells = []
+        for backend in backends:
+            q = by_key[(backend, large)]["queries"][index]
+            cells.append(f"{q['engine_ms']:.0f} / {q['floor_ms']:.0f} ms ({q['ratio']:.2f}×)")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_readme(table: str) -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    updated = re.sub(r"<!-- bench:start -->.*<!-- bench:end -->",
+                     lambda _: f"<!-- bench:start -->\n{table}\n<!-- bench:end -->", text, flags=re.S)
+    readme.write_text(updated, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=100_000, help="the size the peak memory is compared with")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-readme", action="store_true")
+    args = parser.parse_args()
+    runs = []
+    for backend in args.backends.split(","):
+        for tickets in sorted({args.small, args.tickets}):
+            runs.append(run_workload(backend, tickets, args.repeat))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    payload = {"measured_at": stamp, "tickets": args.tickets, "small": args.small, "runs": runs}
+    (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    (RESULTS / "latest.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    table = summary(runs, args.tickets, args.small)
+    (RESULTS / "latest.md").write_text(table + "\n", encoding="utf-8")
+    if not args.no_readme:
+        write_readme(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
