@@ -28,15 +28,11 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import functools
 import io
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -46,15 +42,24 @@ from kpi_engine.errors import ImportRejected, UserError
 from kpi_engine.ingest_rows import (
     REQUIRED_SURVEY_COLUMNS,
     REQUIRED_TICKET_COLUMNS,
-    STAGED_SURVEY_COLUMNS,
-    STAGED_TICKET_COLUMNS,
     SURVEY_COLUMNS,
     TICKET_COLUMNS,
     RowError,
     survey_parser,
     ticket_parser,
 )
-from kpi_engine.schema import Timestamp, survey_requests, survey_responses, ticket_tags, tickets
+from kpi_engine.schema import survey_requests, survey_responses, ticket_tags, tickets
+from kpi_engine.staging import (
+    STAGERS,
+    added_tags,
+    bad_lines,
+    postgres_drop_for_bulk_load,
+    removed_tags,
+    staging_metadata,
+    staged_surveys,
+    staged_tags,
+    staged_tickets,
+)
 
 MAX_REPORTED_BAD_ROWS = 1000
 BATCH_ROWS = 10_000
@@ -97,47 +102,6 @@ class ImportReport:
         data["seconds"] = round(self.seconds, 3)
         return data
 
-
-# --- staging tables: the real tables' column types, so each backend binds timestamps its way --
-
-_staging = sa.MetaData()
-
-
-def _temporary(name: str, *columns: sa.Column) -> sa.Table:
-    return sa.Table(name, _staging, *columns, prefixes=["TEMPORARY"])
-
-
-def _line() -> sa.Column:
-    return sa.Column("line", sa.Integer(), nullable=False)
-
-
-staged_tickets = _temporary(
-    "kpibot_staged_tickets", _line(), *(sa.Column(c.name, c.type) for c in tickets.columns)
-)
-staged_tags = _temporary(
-    "kpibot_staged_tags", _line(), *(sa.Column(c.name, c.type) for c in ticket_tags.columns)
-)
-staged_surveys = _temporary(
-    "kpibot_staged_surveys", _line(),
-    sa.Column("source", sa.String(64)), sa.Column("ticket_id", sa.String(128)),
-    sa.Column("kind", sa.String(8)), sa.Column("sent_at", Timestamp()),
-    sa.Column("score", sa.SmallInteger()), sa.Column("responded_at", Timestamp()),
-    sa.Column("comment", sa.Text()),
-)
-# Lines found bad by SQL: `first_line` of a duplicate, or the ticket a survey names in vain.
-bad_lines = _temporary(
-    "kpibot_bad_lines", sa.Column("file", sa.SmallInteger()), _line(),
-    sa.Column("first_line", sa.Integer()), sa.Column("source", sa.String(64)),
-    sa.Column("ticket_id", sa.String(128)),
-)
-removed_tags = _temporary(
-    "kpibot_removed_tags", *(sa.Column(c.name, c.type) for c in ticket_tags.columns)
-)
-added_tags = _temporary(
-    "kpibot_added_tags", *(sa.Column(c.name, c.type) for c in ticket_tags.columns)
-)
-assert tuple(staged_tickets.c.keys()) == STAGED_TICKET_COLUMNS
-assert tuple(staged_surveys.c.keys()) == STAGED_SURVEY_COLUMNS
 
 _TICKET_VALUES = [name for name in tickets.c.keys() if name not in ("source", "id")]
 
@@ -242,7 +206,7 @@ class _Run:
         self.python_bad: list[list[BadRow]] = [[], []]
         self.python_bad_count = [0, 0]
         self.sql_bad_count = [0, 0]
-        self.stager = _STAGERS[self.dialect](connection)
+        self.stager = STAGERS[self.dialect](connection)
 
     @property
     def bad_count(self) -> int:
@@ -253,12 +217,12 @@ class _Run:
     def create_staging(self) -> None:
         if self.dialect == "postgresql":
             self.connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-        for table in _staging.sorted_tables:
+        for table in staging_metadata.sorted_tables:
             self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
             table.create(self.connection)
 
     def drop_staging(self) -> None:
-        for table in _staging.sorted_tables:
+        for table in staging_metadata.sorted_tables:
             self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
 
     def stage(self, file: int, known, required, make_parser) -> None:
@@ -453,7 +417,7 @@ class _Run:
         staged = execute(sa.select(sa.func.count()).select_from(s)).scalar_one()
         if staged < BULK_LOAD_MIN_ROWS or execute(sa.select(sa.exists(t.select()))).scalar_one():
             return None
-        recreate = _postgres_drop_for_bulk_load(self.connection)
+        recreate = postgres_drop_for_bulk_load(self.connection)
         if recreate is None:
             return None
         # The tables are empty and locked, and staging holds each key once: plain INSERTs.
@@ -515,38 +479,6 @@ class _Run:
         self.connection.execute(statement)
 
 
-def _postgres_drop_for_bulk_load(connection: sa.Connection) -> list[str] | None:
-    """Prepare empty ticket tables for a large load the way PostgreSQL's "Populating a
-    Database" advises: drop the secondary indexes of `tickets` and the indexes and constraints
-    of `ticket_tags`; return the statements that re-create them from their own definitions.
-    All in the import's transaction, so a failure rolls the drop back too; the tables stay
-    locked until it ends. None (nothing dropped) when the database user may not."""
-    constraints = connection.exec_driver_sql(
-        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        f"WHERE conrelid = '{ticket_tags.name}'::regclass AND contype IN ('p', 'u', 'f') "
-        "ORDER BY contype = 'f'"
-    ).all()
-    indexes = connection.exec_driver_sql(
-        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-        "JOIN pg_class c ON c.oid = i.indexrelid "
-        f"WHERE i.indrelid IN ('{tickets.name}'::regclass, '{ticket_tags.name}'::regclass) "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
-    ).all()
-    quote = connection.dialect.identifier_preparer.quote
-    try:
-        with connection.begin_nested():
-            for table, name, _ in reversed(constraints):
-                connection.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
-            for name, _ in indexes:
-                connection.exec_driver_sql(f"DROP INDEX {quote(name)}")
-    except sa.exc.DBAPIError:  # not the tables' owner: load with the indexes in place
-        return None
-    return [definition for _, definition in indexes] + [
-        f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
-        for table, name, definition in constraints
-    ]
-
-
 def _sql_bad_row(file: str, kind: int, line: int, first_line: int | None, source: str | None,
                  ticket_id: str | None) -> BadRow:
     if first_line is not None:
@@ -557,142 +489,3 @@ def _sql_bad_row(file: str, kind: int, line: int, first_line: int | None, source
     origin = "" if source == "import" else f" from source {source!r}"
     return BadRow(file, line, "ticket_id", f"unknown ticket {ticket_id!r}{origin}: not in the "
                                            "database nor in the ticket file")
-
-
-# --- per backend: loading a batch of validated rows into a staging table ----------------------
-
-
-class _Stager:
-    """Loads batches into staging tables; by default timestamps are bound as
-    `schema.Timestamp` binds them on the backend."""
-
-    def __init__(self, connection: sa.Connection) -> None:
-        self.connection = connection
-        self.encode = functools.partial(Timestamp().process_bind_param, dialect=connection.dialect)
-
-    def encoded(self, table: sa.Table, rows: list[tuple]) -> list:
-        """`rows` with each timestamp as `self.encode` makes it."""
-        positions = [i for i, column in enumerate(table.columns)
-                     if isinstance(column.type, Timestamp)]
-        if not positions:
-            return rows
-        encode = self.encode
-        out = []
-        for row in rows:
-            row = list(row)
-            for i in positions:
-                if row[i] is not None:
-                    row[i] = encode(row[i])
-            out.append(row)
-        return out
-
-    def write(self, table: sa.Table, rows: list[tuple]) -> None:
-        raise NotImplementedError
-
-    def prepare_for_queries(self) -> None:
-        """After all files: make the checks and merges fast."""
-
-    def close(self) -> None:
-        pass
-
-
-class _PostgresStager(_Stager):
-    """Binary COPY through psycopg 3 (its C dumpers write aware datetimes as timestamptz)."""
-
-    def write(self, table: sa.Table, rows: list[tuple]) -> None:
-        driver = self.connection.connection.driver_connection
-        names = ", ".join(table.c.keys())
-        with driver.cursor() as cursor, cursor.copy(
-            f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types([_postgres_type(column.type) for column in table.columns])
-            write_row = copy.write_row
-            for row in rows:
-                write_row(row)
-
-    def prepare_for_queries(self) -> None:
-        for table in (staged_tickets, staged_tags, staged_surveys):
-            self.connection.exec_driver_sql(f"ANALYZE {table.name}")
-
-
-class _SqliteStager(_Stager):
-    """executemany on the sqlite3 connection, timestamps as integer microseconds."""
-
-    def write(self, table: sa.Table, rows: list[tuple]) -> None:
-        cursor = self.connection.connection.driver_connection.cursor()
-        marks = ", ".join("?" * len(table.columns))
-        cursor.executemany(f"INSERT INTO {table.name} VALUES ({marks})", self.encoded(table, rows))
-        cursor.close()
-
-    def prepare_for_queries(self) -> None:
-        for table, columns in ((staged_tickets, "source, id"),
-                               (staged_tags, "source, ticket_id, tag"),
-                               (staged_surveys, "source, ticket_id, kind")):
-            name = f"{table.name}_{columns.replace(', ', '_')}"
-            self.connection.exec_driver_sql(
-                f"CREATE INDEX IF NOT EXISTS {name} ON {table.name} ({columns})")
-
-
-class _DuckdbStager(_Stager):
-    """DuckDB's executemany is slow: each batch goes through a temporary CSV file that
-    DuckDB's read_csv loads. Timestamps travel as integer microseconds since the epoch (UTC),
-    which make_timestamp turns into the naive UTC TIMESTAMP that `Timestamp` stores there."""
-
-    def __init__(self, connection: sa.Connection) -> None:
-        super().__init__(connection)
-        self.encode = _epoch_microseconds
-        handle, name = tempfile.mkstemp(prefix="kpibot-import-", suffix=".csv")
-        os.close(handle)
-        self.path = Path(name)
-        self.statements: dict[str, str] = {}
-
-    def write(self, table: sa.Table, rows: list[tuple]) -> None:
-        with open(self.path, "w", newline="", encoding="utf-8") as out:
-            csv.writer(out).writerows(self.encoded(table, rows))
-        self.connection.exec_driver_sql(self._insert(table))
-
-    def _insert(self, table: sa.Table) -> str:
-        if table.name not in self.statements:
-            dialect = self.connection.dialect
-            is_timestamp = [isinstance(column.type, Timestamp) for column in table.columns]
-            values = ", ".join(f"make_timestamp({column.name})" if timestamp else column.name
-                               for column, timestamp in zip(table.columns, is_timestamp))
-            types = ", ".join(
-                f"'{column.name}': '{'BIGINT' if timestamp else column.type.compile(dialect)}'"
-                for column, timestamp in zip(table.columns, is_timestamp))
-            path = str(self.path).replace("'", "''")
-            self.statements[table.name] = (
-                f"INSERT INTO {table.name} SELECT {values} FROM read_csv('{path}', header = false, "
-                f"auto_detect = false, columns = {{{types}}}, delim = ',', quote = '\"', "
-                "escape = '\"', nullstr = '')"
-            )
-        return self.statements[table.name]
-
-    def close(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def _epoch_microseconds(value: datetime) -> int:
-    return (value - _EPOCH) // _MICROSECOND
-
-
-def _postgres_type(column_type: sa.types.TypeEngine) -> str:
-    """The PostgreSQL type whose binary format COPY writes for a staging column."""
-    if isinstance(column_type, Timestamp):
-        return "timestamptz"
-    if isinstance(column_type, sa.Boolean):
-        return "bool"
-    if isinstance(column_type, sa.SmallInteger):
-        return "int2"
-    if isinstance(column_type, sa.BigInteger):
-        return "int8"
-    if isinstance(column_type, sa.Integer):
-        return "int4"
-    return "text"  # varchar and text share their binary format
-
-
-_STAGERS = {"postgresql": _PostgresStager, "sqlite": _SqliteStager, "duckdb": _DuckdbStager}

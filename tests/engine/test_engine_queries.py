@@ -8,9 +8,10 @@ Sun 2026-11-22 14:05 UTC.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
+from timeline import LAST_WEEK, after, at, run
 from conftest import NOW, add_survey_responses, add_tickets, make_settings
 
 from kpi_engine.engine import KpiEngine
@@ -19,21 +20,10 @@ from kpi_engine.periods import parse_period, period_from_bounds
 from kpi_engine.query import Filter, KpiQuery
 from kpi_engine.vocabulary import Dimension
 
-UTC = timezone.utc
-LAST_WEEK = parse_period("last week", now=NOW, tz="UTC")  # [Nov 9, Nov 16)
 WEEK_BEFORE = parse_period("the week before last", now=NOW, tz="UTC")  # [Nov 2, Nov 9)
 
 
-def at(day: int, hour: int = 0, minute: int = 0, second: int = 0, month: int = 11) -> datetime:
-    return datetime(2026, month, day, hour, minute, second, tzinfo=UTC)
 
-
-def after(moment: datetime, seconds: float) -> datetime:
-    return moment + timedelta(seconds=seconds)
-
-
-def run(kpi: KpiEngine, metric: str, period=LAST_WEEK, **options):
-    return kpi.run(KpiQuery(metric=metric, period=period, **options))
 
 
 def where(dimension: Dimension, *values: str) -> Filter:

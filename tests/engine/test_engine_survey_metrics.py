@@ -8,26 +8,18 @@ out by hand in each test.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
-from conftest import NOW, add_survey_requests, add_survey_responses, add_tickets, make_settings
+from timeline import at, run
+from conftest import add_survey_requests, add_survey_responses, add_tickets, make_settings
 
 from kpi_engine.engine import KpiEngine
-from kpi_engine.periods import parse_period
-from kpi_engine.query import Filter, KpiQuery
+from kpi_engine.query import Filter
 from kpi_engine.vocabulary import Dimension
 
-UTC = timezone.utc
-LAST_WEEK = parse_period("last week", now=NOW, tz="UTC")  # [Nov 9, Nov 16)
 
 
-def at(day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, second, tzinfo=UTC)
-
-
-def run(kpi: KpiEngine, metric: str, period=LAST_WEEK, **options):
-    return kpi.run(KpiQuery(metric=metric, period=period, **options))
 
 
 def add_scored(db, kind: str, answers: list[tuple[str, int, datetime]], **ticket) -> None:

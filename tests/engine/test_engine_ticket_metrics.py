@@ -9,31 +9,20 @@ versa). Expected values are worked out by hand in the test.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from timeline import LAST_WEEK, after, at, run
 from conftest import NOW, add_tickets, make_settings
 
 from kpi_engine.engine import KpiEngine
 from kpi_engine.periods import parse_period, period_from_bounds
 from kpi_engine.query import KpiQuery
 
-UTC = timezone.utc
-LAST_WEEK = parse_period("last week", now=NOW, tz="UTC")  # [Nov 9, Nov 16)
 THIS_WEEK = parse_period("this week", now=NOW, tz="UTC")  # [Nov 16, NOW)
 
 
-def at(day: int, hour: int = 0, minute: int = 0, second: int = 0, month: int = 11) -> datetime:
-    return datetime(2026, month, day, hour, minute, second, tzinfo=UTC)
 
-
-def after(moment: datetime, seconds: float) -> datetime:
-    return moment + timedelta(seconds=seconds)
-
-
-def run(kpi: KpiEngine, metric: str, period=LAST_WEEK, **options):
-    return kpi.run(KpiQuery(metric=metric, period=period, **options))
 
 
 def test_periods_are_the_ones_the_tests_assume():
