@@ -148,3 +148,17 @@ def test_explain_prints_the_sql_without_running_it(desk, capsys, monkeypatch):
     assert code == 0
     assert out.startswith("-- share of tickets solved")
     assert "FROM tickets AS t" in out and "GROUP BY" not in out
+
+
+def test_demo_builds_a_desk_and_shows_last_week(tmp_path, capsys, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'demo' / 'kpibot-demo.db'}"
+    code, out, _ = run(capsys, monkeypatch, "demo", "--tickets", "3000", "--db", url, "--now", NOW)
+    assert code == 0
+    assert "Generated 3,000 tickets" in out
+    assert "last week (Mon 9 Nov – Sun 15 Nov 2026) vs the week before" in out
+    for label in ("First contact resolution", "Customer satisfaction (CSAT)", "Backlog"):
+        assert label in out
+    # Running it again updates the same demo tickets in place: nothing new.
+    code, out, _ = run(capsys, monkeypatch, "demo", "--tickets", "3000", "--db", url, "--now", NOW)
+    assert code == 0
+    assert "(0 new, 0 updated, 3,000 unchanged tickets)" in out
