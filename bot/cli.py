@@ -79,13 +79,17 @@ def _fail_import(rejected: ImportRejected, as_json: bool):
                                "report": report.to_json()}))
     else:
         click.echo(f"kpibot: {rejected.message}", err=True)
-        for bad in report.bad_rows[:50]:
-            column = f" {bad.column}:" if bad.column else ""
-            click.echo(f"  {Path(bad.file).name} line {bad.line}:{column} {bad.reason}", err=True)
-        if report.bad_row_count > 50:
-            click.echo(f"  … and {report.bad_row_count - 50} more (--json lists up to 1,000)", err=True)
+        _echo_bad_rows(report)
         click.echo("Nothing was written. Fix the rows above, or pass --skip-bad to write the good rows.", err=True)
     sys.exit(EXIT_USER_ERROR)
+
+
+def _echo_bad_rows(report, shown: int = 50) -> None:
+    """The first bad rows of an import report, one a line (each reason names its column)."""
+    for bad in report.bad_rows[:shown]:
+        click.echo(f"  {Path(bad.file).name} line {bad.line}: {bad.reason}", err=True)
+    if report.bad_row_count > shown:
+        click.echo(f"  … and {report.bad_row_count - shown:,} more (--json lists up to 1,000)", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,9 +127,7 @@ def import_command(tickets_csv, surveys_csv, skip_bad, as_json, settings):
         )
     if report.bad_row_count:
         click.echo(f"skipped {report.bad_row_count:,} bad rows:", err=True)
-        for bad in report.bad_rows[:50]:
-            column = f" {bad.column}:" if bad.column else ""
-            click.echo(f"  {Path(bad.file).name} line {bad.line}:{column} {bad.reason}", err=True)
+        _echo_bad_rows(report)
     click.echo(f"done in {report.seconds:.1f} s")
 
 

@@ -162,3 +162,29 @@ def test_demo_builds_a_desk_and_shows_last_week(tmp_path, capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, "demo", "--tickets", "3000", "--db", url, "--now", NOW)
     assert code == 0
     assert "(0 new, 0 updated, 3,000 unchanged tickets)" in out
+
+
+TICKETS_CSV = """id,created_at,solved_at,status,channel,priority,tier,customer,agent_replies
+t1,2026-11-10T09:00:00+01:00,2026-11-10T10:00:00+01:00,solved,chat,normal,1,c1,1
+t2,2026-11-11T09:00:00Z,2026-11-11T12:00:00Z,solved,Email,high,2,c2,2
+"""
+
+
+def test_import_twice_changes_nothing_and_a_bad_row_writes_nothing(tmp_path, capsys, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    good = tmp_path / "tickets.csv"
+    good.write_text(TICKETS_CSV, encoding="utf-8")
+    code, out, _ = run(capsys, monkeypatch, "import", str(good), "--db", url)
+    assert code == 0 and "2 read — 2 new, 0 updated, 0 unchanged" in out
+    code, out, _ = run(capsys, monkeypatch, "import", str(good), "--db", url)
+    assert code == 0 and "2 read — 0 new, 0 updated, 2 unchanged" in out
+
+    bad = tmp_path / "more.csv"
+    bad.write_text(TICKETS_CSV.replace("t1,", "t3,").replace("chat", "fax"), encoding="utf-8")
+    code, out, err = run(capsys, monkeypatch, "import", str(bad), "--db", url)
+    assert code == 1 and out == ""
+    assert "more.csv line 2: channel 'fax' is not one of chat, email, phone, slack, web, social" in err
+    assert "Nothing was written" in err
+    code, out, _ = run(capsys, monkeypatch, "kpi", "resolved", "--period", "last week", "--db", url,
+                       "--now", NOW, "--json")
+    assert json.loads(out)["n"] == 2  # t1 and t2: the rejected file's t3 was not written
