@@ -14,7 +14,7 @@ What makes it look like a real desk (every KPI of kpi-definitions.md has data):
   more complaints, more urgent tickets, and slower first replies.
 - Channels chat 35%, email 35%, phone 15%, web 8%, social 5%, slack 2%; priorities
   low/normal/high/urgent 20/55/18/7%; entry tier 1/2/3 about 65/25/10% (the tier of the
-  ticket's agent, see `AGENTS`). The team is the agent's team.
+  ticket's agent, see `desk.AGENTS`). The team is the agent's team.
 - First replies in seconds (phone) or minutes (chat) up to hours (email, web; those wait for
   business hours); about 3% never answered. Solved minutes to days later; about 2% still new,
   open or pending at `spec.end`, most of them from the last days. Solved tickets older than four
@@ -45,6 +45,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from kpi_engine import sample_desk as desk
+from kpi_engine.sample_desk import AGENTS, TAGS, TEAMS  # noqa: F401 (the public API)
 
 TICKET_COLUMNS: tuple[str, ...] = (
     "id",
@@ -77,59 +80,6 @@ SURVEY_COLUMNS: tuple[str, ...] = (
     "comment",
     "source",
 )
-
-TEAMS: tuple[str, ...] = ("billing", "technical", "accounts", "onboarding")
-TAGS: tuple[str, ...] = (
-    "billing",
-    "refund",
-    "login",
-    "bug",
-    "how-to",
-    "outage",
-    "complaint",
-    "feature-request",
-    "shipping",
-)
-
-# name -> (team, tier, capacity, quality). Capacity weighs how many tickets an agent takes
-# within their tier; quality (-1 weak .. +1 strong) moves FCR, reopens, escalations, handle
-# time and the scores customers give.
-_AGENT_PROFILES: dict[str, tuple[str, int, float, float]] = {
-    # tier 1
-    "Asha Rao": ("billing", 1, 1.2, 0.9),  # strong
-    "Sam Okafor": ("billing", 1, 1.0, 0.1),
-    "María González": ("billing", 1, 1.0, 0.2),
-    "Liam O'Brien": ("billing", 1, 0.9, -0.9),  # weak
-    "Sam Lindqvist": ("technical", 1, 1.1, 0.0),
-    "Kenji Tanaka": ("technical", 1, 1.1, 0.8),  # strong
-    "Amara Nwosu": ("technical", 1, 1.0, 0.3),
-    "Lucas Ferreira": ("technical", 1, 1.0, -0.8),  # weak
-    "Priya Natarajan": ("accounts", 1, 1.0, 0.2),
-    "Jonas Becker": ("accounts", 1, 0.7, -0.1),  # part-time
-    "Zainab Hussain": ("accounts", 1, 1.0, 0.1),
-    "Emily Carter": ("onboarding", 1, 1.0, 0.3),
-    "Diego Ramírez": ("onboarding", 1, 1.0, -0.2),
-    "Hana Kim": ("onboarding", 1, 0.8, 0.1),
-    # tier 2
-    "Chen Wei": ("billing", 2, 1.0, 0.4),
-    "Fatima Haddad": ("billing", 2, 0.9, 0.1),
-    "Olga Petrova": ("technical", 2, 1.2, 0.3),
-    "Marcus Johnson": ("technical", 2, 1.1, -0.3),
-    "Aisha Bello": ("accounts", 2, 1.0, 0.2),
-    "Ingrid Larsen": ("accounts", 2, 0.8, 0.0),
-    "Tom Nguyen": ("onboarding", 2, 1.0, 0.1),
-    # tier 3
-    "Rafael Costa": ("technical", 3, 1.0, 0.4),
-    "Yuki Sato": ("technical", 3, 1.0, 0.2),
-    "Nadia Kowalski": ("billing", 3, 0.9, 0.3),
-}
-
-AGENTS: dict[str, tuple[str, int]] = {
-    name: (team, tier) for name, (team, tier, _, _) in _AGENT_PROFILES.items()
-}
-
-_SOURCE_BY_CHANNEL = {"slack": "slack"}
-_DEFAULT_SOURCE = "zendesk"
 
 
 @dataclass(frozen=True)
@@ -173,105 +123,6 @@ def _table(items: Sequence, weights: Sequence[float], size: int = _TABLE_SIZE) -
     return table
 
 
-_CHANNEL_WEIGHTS = {"chat": 35, "email": 35, "phone": 15, "web": 8, "social": 5, "slack": 2}
-_PRIORITY_WEIGHTS = {"low": 20, "normal": 55, "high": 18, "urgent": 7}
-_TIER_WEIGHTS = {1: 65, 2: 25, 3: 10}
-
-# Per channel: first reply (median seconds, sigma of its log), whether the channel waits for
-# business hours, resolution after the first reply (median seconds, sigma), one more round trip
-# (median seconds), a first reply slower than this reads as "slow" to the customer, and whether
-# the desk sends CSAT/CES surveys on it.
-_CHANNEL_PARAMS = {
-    #          frt_med  frt_sig async  res_med   res_sig  trip     slow    csat
-    "chat": (75, 1.0, False, 900, 0.8, 600, 600, True),
-    "email": (9000, 0.9, True, 72000, 1.0, 28800, 28800, True),
-    "phone": (40, 0.9, False, 0, 0.0, 86400, 300, False),
-    "web": (10800, 0.9, True, 64800, 1.0, 28800, 28800, False),
-    "social": (3000, 1.0, True, 14400, 1.0, 14400, 14400, False),
-    "slack": (600, 1.0, False, 5400, 1.0, 3600, 3600, True),
-}
-_FRT_BY_PRIORITY = {"low": 1.4, "normal": 1.0, "high": 0.6, "urgent": 0.3}
-_RESOLUTION_BY_PRIORITY = {"low": 1.3, "normal": 1.0, "high": 0.7, "urgent": 0.5}
-_ESCALATION_BY_TIER = {1: 0.12, 2: 0.06, 3: 0.015}
-
-_TEAM_TAGS = {
-    "billing": {"billing": 5, "refund": 3, "shipping": 1.5, "how-to": 0.7, "feature-request": 0.3},
-    "technical": {"bug": 5, "login": 3, "how-to": 2, "feature-request": 1, "outage": 0.2},
-    "accounts": {"login": 4, "billing": 2, "how-to": 2, "refund": 0.5, "feature-request": 0.5},
-    "onboarding": {"how-to": 5, "feature-request": 2, "shipping": 1.5, "login": 1, "billing": 0.5},
-}
-_TAG_COUNT_WEIGHTS = {0: 20, 1: 50, 2: 23, 3: 7}
-
-# Volume by local hour (weekday curve, peaking late morning) and the weekend curve, flatter
-# and scaled so that a weekend day carries a third of a weekday.
-_WEEKDAY_HOURS = (
-    0.15, 0.10, 0.08, 0.07, 0.08, 0.15, 0.35, 0.70, 1.20, 1.70, 2.00, 2.10,
-    1.90, 1.70, 1.75, 1.60, 1.40, 1.10, 0.80, 0.60, 0.45, 0.35, 0.30, 0.20,
-)  # fmt: skip
-_WEEKEND_SHAPE = (
-    0.30, 0.20, 0.15, 0.12, 0.12, 0.18, 0.30, 0.50, 0.80, 1.10, 1.30, 1.40,
-    1.35, 1.30, 1.25, 1.20, 1.10, 1.00, 0.90, 0.80, 0.70, 0.60, 0.50, 0.40,
-)  # fmt: skip
-_WEEKEND_HOURS = tuple(
-    w * sum(_WEEKDAY_HOURS) / 3.0 / sum(_WEEKEND_SHAPE) for w in _WEEKEND_SHAPE
-)
-# The outage week: intensity by day from its first day (volume, tags, complaints, delays).
-_OUTAGE_LEVELS = (1.0, 0.8, 0.55, 0.35, 0.2, 0.1, 0.05)
-# Business hours of the asynchronous queues (email, web, social): [open, close) local hours.
-_WEEKDAY_OPEN, _WEEKEND_OPEN = (8, 19), (10, 16)
-_AUTO_CLOSE_SECONDS = 4 * 86400
-
-_FIRST_NAMES = (
-    "nora", "james", "li", "fatima", "oliver", "sofia", "mateo", "aiko", "daniel", "amina",
-    "lucas", "emma", "arjun", "chloe", "kwame", "isabel", "noah", "mei", "omar", "hannah",
-    "ivan", "grace", "yusuf", "laura", "felix", "zara", "pablo", "elena", "ravi", "julia",
-)  # fmt: skip
-_LAST_NAMES = (
-    "kim", "smith", "chen", "ali", "brown", "garcia", "muller", "sato", "jones", "okoye",
-    "silva", "martin", "patel", "dubois", "mensah", "lopez", "taylor", "wang", "haddad",
-    "schmidt", "novak", "evans", "demir", "rossi", "singh", "nielsen", "costa", "fischer",
-)  # fmt: skip
-_EMAIL_DOMAINS = (
-    "example.com", "example.org", "example.net", "acme.example", "globex.example",
-    "initech.example", "umbrella.example", "hooli.example", "stark.example",
-)  # fmt: skip
-
-_COMMENTS = {
-    "bad": (
-        "Took days to get a real answer.",
-        "I had to explain the problem three times.",
-        "Still not fixed, and nobody told me why.",
-        "The reply didn't address my question at all.",
-        "Very slow. I was on hold forever.",
-        "Closed the ticket without fixing anything.",
-        'The "solution" was a link to the FAQ I had already read.',
-        "Your outage cost us a day of work, and support had no answers.",
-    ),
-    "mixed": (
-        "Fixed in the end, but it took a while.",
-        "Friendly, though I needed a second ticket.",
-        "OK. The answer was correct but hard to follow.",
-        "Got there eventually.",
-        "Helpful, but the wait was long.",
-    ),
-    "good": (
-        "Quick and friendly, thanks!",
-        "Solved on the first reply. Great service.",
-        "Very helpful, explained everything clearly.",
-        "Thank you, that was fast.",
-        "Super patient and knowledgeable.",
-        "Exactly what I needed, thanks a lot!",
-        "Great support, as always.",
-        "Fixed in minutes, impressive.",
-    ),
-}
-
-# Thresholds on the latent satisfaction of a survey answer (see _score).
-_CSAT_CUTS = (-1.3, -0.65, 0.0, 0.85)
-_CES_CUTS = (-1.7, -1.15, -0.6, 0.0, 0.6, 1.35)
-_NPS_CUTS = (-2.4, -2.0, -1.65, -1.3, -0.95, -0.6, -0.2, 0.15, 0.5, 1.1)
-
-
 def _score(z: float, cuts: tuple[float, ...]) -> int:
     """The number of thresholds below `z` (0 .. len(cuts))."""
     score = 0
@@ -287,10 +138,10 @@ def _customer_id(index: int) -> str:
     if index % 4 != 3:
         return f"cust-{index:06d}"
     j = index // 4
-    nf, nl = len(_FIRST_NAMES), len(_LAST_NAMES)
-    first, last = _FIRST_NAMES[j % nf], _LAST_NAMES[(j // nf) % nl]
+    nf, nl = len(desk.FIRST_NAMES), len(desk.LAST_NAMES)
+    first, last = desk.FIRST_NAMES[j % nf], desk.LAST_NAMES[(j // nf) % nl]
     number = j // (nf * nl)
-    return f"{first}.{last}{number or ''}@{_EMAIL_DOMAINS[j % len(_EMAIL_DOMAINS)]}"
+    return f"{first}.{last}{number or ''}@{desk.EMAIL_DOMAINS[j % len(desk.EMAIL_DOMAINS)]}"
 
 
 class _Formatter:
@@ -353,7 +204,7 @@ class _Calendar:
             day_of_slot.append(local.toordinal() - first_day)
             weekday_of_slot.append(local.weekday())
             local_hour_of_slot.append(local.hour)
-            opening, closing = _WEEKDAY_OPEN if local.weekday() < 5 else _WEEKEND_OPEN
+            opening, closing = desk.WEEKDAY_OPEN if local.weekday() < 5 else desk.WEEKEND_OPEN
             business.append(opening <= local.hour < closing)
         self.day_of_slot = day_of_slot
         self.business = business
@@ -375,7 +226,7 @@ class _Calendar:
         while weekday_of_day.get(outage_day, 0) >= 3:  # starts Monday to Wednesday
             outage_day += 1
         self.outage_day = outage_day
-        self.outage_by_day = {outage_day + i: level for i, level in enumerate(_OUTAGE_LEVELS)}
+        self.outage_by_day = {outage_day + i: level for i, level in enumerate(desk.OUTAGE_LEVELS)}
 
         day_noise = [math.exp(rng.gauss(0.0, 0.08)) for _ in range(days_spanned + 2)]
         weights: list[float] = []
@@ -386,7 +237,7 @@ class _Calendar:
                 weights.append(0.0)
                 continue
             day = day_of_slot[k]
-            curve = _WEEKDAY_HOURS if weekday_of_slot[k] < 5 else _WEEKEND_HOURS
+            curve = desk.WEEKDAY_HOURS if weekday_of_slot[k] < 5 else desk.WEEKEND_HOURS
             base = curve[local_hour_of_slot[k]]
             progress = (slot_start - self.start) / (self.end - self.start)
             trend = 1.0 + 0.2 * progress
@@ -434,29 +285,29 @@ def generate(
     span_days = spec.days
     first_second = math.ceil(start)
 
-    channels_t = _table(list(_CHANNEL_WEIGHTS), list(_CHANNEL_WEIGHTS.values()))
-    priorities_t = _table(list(_PRIORITY_WEIGHTS), list(_PRIORITY_WEIGHTS.values()))
-    tiers_t = _table(list(_TIER_WEIGHTS), list(_TIER_WEIGHTS.values()))
-    n_tags_t = _table(list(_TAG_COUNT_WEIGHTS), list(_TAG_COUNT_WEIGHTS.values()))
+    channels_t = _table(list(desk.CHANNEL_WEIGHTS), list(desk.CHANNEL_WEIGHTS.values()))
+    priorities_t = _table(list(desk.PRIORITY_WEIGHTS), list(desk.PRIORITY_WEIGHTS.values()))
+    tiers_t = _table(list(desk.TIER_WEIGHTS), list(desk.TIER_WEIGHTS.values()))
+    n_tags_t = _table(list(desk.TAG_COUNT_WEIGHTS), list(desk.TAG_COUNT_WEIGHTS.values()))
     agents_by_tier: dict[int, list] = {}
     technical_by_tier: dict[int, list] = {}
-    for tier in _TIER_WEIGHTS:
+    for tier in desk.TIER_WEIGHTS:
         members = [
             (name, team, str(tier), quality)
-            for name, (team, agent_tier, _, quality) in _AGENT_PROFILES.items()
+            for name, (team, agent_tier, _, quality) in desk.AGENT_PROFILES.items()
             if agent_tier == tier
         ]
-        capacities = [_AGENT_PROFILES[m[0]][2] for m in members]
+        capacities = [desk.AGENT_PROFILES[m[0]][2] for m in members]
         agents_by_tier[tier] = _table(members, capacities)
         technical = [m for m in members if m[1] == "technical"]
-        technical_by_tier[tier] = _table(technical, [_AGENT_PROFILES[m[0]][2] for m in technical])
-    team_tags_t = {team: _table(list(w), list(w.values())) for team, w in _TEAM_TAGS.items()}
+        technical_by_tier[tier] = _table(technical, [desk.AGENT_PROFILES[m[0]][2] for m in technical])
+    team_tags_t = {team: _table(list(w), list(w.values())) for team, w in desk.TEAM_TAGS.items()}
     channel_params = {
         ch: (log(p[0]), p[1], p[2], log(p[3]) if p[3] else 0.0, p[4], log(p[5]), p[6], p[7])
-        for ch, p in _CHANNEL_PARAMS.items()
+        for ch, p in desk.CHANNEL_PARAMS.items()
     }
     source_of = {
-        ch: source or _SOURCE_BY_CHANNEL.get(ch, _DEFAULT_SOURCE) for ch in _CHANNEL_WEIGHTS
+        ch: source or desk.SOURCE_BY_CHANNEL.get(ch, desk.DEFAULT_SOURCE) for ch in desk.CHANNEL_WEIGHTS
     }
     ln_min, ln_hour, ln_day = log(60), log(3600), log(86400)
 
@@ -516,7 +367,7 @@ def generate(
                 customer = _customer_id(int(rand() * pool))
 
             # What happens to the ticket.
-            p_escalate = _ESCALATION_BY_TIER[tier] * (1 + 0.6 * level) * (1 - 0.35 * quality)
+            p_escalate = desk.ESCALATION_BY_TIER[tier] * (1 + 0.6 * level) * (1 - 0.35 * quality)
             escalated = rand() < p_escalate
             p_reopen = 0.066 * (1 - 0.45 * quality) * (1 + 0.8 * level)
             r = rand()
@@ -559,7 +410,7 @@ def generate(
             first_response: int | None = None
             if not never_answered:
                 frt = exp(frt_mu + frt_sig * gauss(0.0, 1.0))
-                frt *= _FRT_BY_PRIORITY[priority] * (1 + 1.5 * level) * (1.1 - 0.2 * progress)
+                frt *= desk.FRT_BY_PRIORITY[priority] * (1 + 1.5 * level) * (1.1 - 0.2 * progress)
                 if is_async and next_open is not None:
                     first_response = next_open + int(exp(ln_min + 3.6 + 0.8 * gauss(0.0, 1.0)))
                 else:
@@ -599,7 +450,7 @@ def generate(
                     duration = talk if rand() < 0.85 else exp(ln_hour + 3.0 + 0.8 * gauss(0.0, 1.0))
                 else:
                     duration = exp(res_mu + res_sig * gauss(0.0, 1.0))
-                duration *= _RESOLUTION_BY_PRIORITY[priority]
+                duration *= desk.RESOLUTION_BY_PRIORITY[priority]
                 if replies > 1:
                     duration += (replies - 1) * exp(trip_mu + 0.7 * gauss(0.0, 1.0))
                 if escalated:
@@ -622,7 +473,7 @@ def generate(
                 solved = None
 
             if solved is not None:
-                status = "closed" if end - solved > _AUTO_CLOSE_SECONDS else "solved"
+                status = "closed" if end - solved > desk.AUTO_CLOSE_SECONDS else "solved"
             elif first_response is None:
                 status = "new"
             else:
@@ -691,17 +542,17 @@ def generate(
                         responded = sent + 20 + int(exp(ln_min + 3.3 + 1.1 * gauss(0.0, 1.0)))
                         csat = ces = None
                         if answered and responded < end:
-                            score = 1 + _score(mood, _CSAT_CUTS)
+                            score = 1 + _score(mood, desk.CSAT_CUTS)
                             comment = ""
                             if rand() < 0.3:
                                 band = "bad" if score <= 2 else "mixed" if score == 3 else "good"
-                                options = _COMMENTS[band]
+                                options = desk.COMMENTS[band]
                                 comment = options[int(rand() * len(options))]
                             csat = _survey(ticket_id, "csat", sent_s, row_source,
                                            str(score), fmt(responded), comment)
                             ces_at = responded + 5 + int(rand() * 55)
                             if rand() < 0.85 and ces_at < end:
-                                score = 1 + _score(0.8 * mood + 0.6 * gauss(0.0, 1.0), _CES_CUTS)
+                                score = 1 + _score(0.8 * mood + 0.6 * gauss(0.0, 1.0), desk.CES_CUTS)
                                 ces = _survey(ticket_id, "ces", sent_s, row_source,
                                               str(score), fmt(ces_at))
                         surveys.append(csat or _survey(ticket_id, "csat", sent_s, row_source))
@@ -711,11 +562,11 @@ def generate(
                     if sent < end:
                         responded = sent + 20 + int(exp(ln_hour + 0.5 + 1.2 * gauss(0.0, 1.0)))
                         if rand() < 0.25 and responded < end:
-                            score = _score(0.6 * mood + 0.8 * gauss(0.0, 1.0), _NPS_CUTS)
+                            score = _score(0.6 * mood + 0.8 * gauss(0.0, 1.0), desk.NPS_CUTS)
                             comment = ""
                             if rand() < 0.2:
                                 band = "bad" if score <= 6 else "mixed" if score <= 8 else "good"
-                                options = _COMMENTS[band]
+                                options = desk.COMMENTS[band]
                                 comment = options[int(rand() * len(options))]
                             surveys.append(_survey(ticket_id, "nps", fmt(sent), row_source,
                                                    str(score), fmt(responded), comment))

@@ -15,7 +15,7 @@ import statistics
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 from itertools import islice
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
 
@@ -490,6 +490,6 @@ def test_spec_validation():
         SampleSpec(-1, end=END)
     with pytest.raises(ValueError):
         SampleSpec(end=END, days=0)
-    with pytest.raises(Exception):
+    with pytest.raises(ZoneInfoNotFoundError):
         SampleSpec(end=END, tz="Mars/Olympus_Mons")
     assert SampleSpec(end=END) == SampleSpec(20_000, end=END, days=120, seed=7, tz="UTC")
