@@ -142,12 +142,11 @@ def _source(metric: Metric, context: CompileContext) -> _Source:
         tickets=t,
         responses=responses,
         requests=requests,
-        ticket_tags=ticket_tags,
         seconds_between=context.dialect.seconds_between,
         plus_interval=context.dialect.plus_interval,
         response_target_seconds=_response_target(t, context),
         now=context.now,
-        tagged=lambda tag: _tagged(t, (tag,), case_insensitive=False),
+        tagged=lambda tag: _tagged(t, (tag,)),
     )
     return _Source(from_clause=from_clause, scope=scope, anchor=anchor)
 
@@ -168,9 +167,9 @@ def _response_target(t: sa.FromClause, context: CompileContext) -> sa.ColumnElem
     return sa.case(*whens, else_=context.default_target_seconds)
 
 
-def _tagged(t: sa.FromClause, tags: tuple[str, ...], *, case_insensitive: bool) -> sa.ColumnElement:
-    tag = ticket_tags.c.tag
-    match = sa.func.lower(tag).in_([v.lower() for v in tags]) if case_insensitive else tag.in_(tags)
+def _tagged(t: sa.FromClause, tags: tuple[str, ...]) -> sa.ColumnElement:
+    """EXISTS: the ticket carries any of `tags` (case-insensitive, like every name filter)."""
+    match = sa.func.lower(ticket_tags.c.tag).in_([tag.lower() for tag in tags])
     return (
         sa.select(sa.literal(1))
         .select_from(ticket_tags)
@@ -191,22 +190,26 @@ def _group_key(
             )
             return tags.c.tag, joined
         case Dimension.KIND:
-            table = source.scope.requests if source.scope.requests is not None else source.scope.responses
-            return table.c.kind, from_clause
+            return _survey_kind(source), from_clause
         case _:
             return t.c[dimension.value], from_clause
+
+
+def _survey_kind(source: _Source) -> sa.ColumnElement:
+    """The survey kind of a record: the request's where there is one, else the response's."""
+    scope = source.scope
+    return (scope.requests if scope.requests is not None else scope.responses).c.kind
 
 
 def _filter_condition(condition: Filter, source: _Source) -> sa.ColumnElement:
     t = source.scope.tickets
     match condition.dimension:
         case Dimension.TAG:
-            return _tagged(t, condition.values, case_insensitive=True)
+            return _tagged(t, condition.values)
         case Dimension.TIER:
             return t.c.tier.in_([int(value) for value in condition.values])
         case Dimension.KIND:
-            table = source.scope.requests if source.scope.requests is not None else source.scope.responses
-            return table.c.kind.in_(condition.values)
+            return _survey_kind(source).in_(condition.values)
         case dimension if dimension in _CASE_INSENSITIVE:
             return sa.func.lower(t.c[dimension.value]).in_([v.lower() for v in condition.values])
         case dimension:

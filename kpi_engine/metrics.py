@@ -39,7 +39,6 @@ class Scope:
     tickets: sa.FromClause  # aliased as t
     responses: sa.FromClause | None  # survey responses, when the population has them
     requests: sa.FromClause | None  # survey requests, when the population has them
-    ticket_tags: sa.FromClause
     seconds_between: Callable[[sa.ColumnElement, sa.ColumnElement], sa.ColumnElement]
     plus_interval: Callable[[sa.ColumnElement, timedelta], sa.ColumnElement]
     response_target_seconds: sa.ColumnElement  # per ticket: the first-response target

@@ -471,3 +471,15 @@ def test_share_with_no_data_is_none(db, kpi):
     assert result.n == 0
     assert result.value is None
     assert result.current.interval is None
+
+
+def test_complaint_tag_matches_whatever_its_case(db, kpi):
+    add_tickets(
+        db,
+        dict(id="1", created_at=at(10, 9), tags=["Complaint"]),
+        dict(id="2", created_at=at(10, 10), tags=["COMPLAINT", "billing"]),
+        dict(id="3", created_at=at(10, 11), tags=["complaints"]),  # another word: not a complaint
+        dict(id="4", created_at=at(10, 12)),
+    )
+    result = run(kpi, "complaint_rate")
+    assert (result.value, result.n) == (2 / 4, 4)
