@@ -138,6 +138,8 @@ def render_table(result) -> list[str]:
     """The breakdown as aligned columns, best first."""
     metric = result.metric
     header = [d.value for d in result.query.group_by] + [metric.label, "n"]
+    percentiles = [name for name, _ in result.current.percentiles]
+    header += percentiles
     compare = result.change is not None
     if compare:
         header += ["previous", "change"]
@@ -145,6 +147,7 @@ def render_table(result) -> list[str]:
     for row in result.rows:
         cells = ["(none)" if v is None else v for _, v in row.group]
         cells += [format_value(metric, row.current.value), f"{row.current.n:,}"]
+        cells += [format_value(metric, value) for _, value in row.current.percentiles]
         if compare and row.change is not None:
             cells += [format_value(metric, row.change.previous.value), describe_change(metric, row.change)]
         table.append(cells)
