@@ -44,7 +44,7 @@ def _settings(db: str | None, tz: str | None, now: str | None):
 
 
 def common_options(command):
-    """--db, --tz, --now and --json on a command, and the error handling of the edge."""
+    """--db, --tz and --now on a command, and the edge's error handling (JSON with --json)."""
 
     @click.option("--db", "db_url", metavar="URL", help="Database URL (KPIBOT_DATABASE_URL).")
     @click.option("--tz", metavar="ZONE", help="Workspace time zone, IANA name (KPIBOT_TZ).")
