@@ -164,7 +164,7 @@ def ticket_parser(columns: Sequence[str]) -> TicketParser:
     (i_id, i_created, i_first, i_solved, i_status, i_channel, i_priority, i_tier, i_team,
      i_agent, i_customer, i_replies, i_messages, i_reopens, i_escalated, i_handle, i_hold,
      i_tags, i_source, i_slack_channel, i_thread) = _positions(columns, TICKET_COLUMNS)
-    from_iso, small = _from_iso, _SMALL_INTEGERS
+    small = _SMALL_INTEGERS
 
     def parse(fields: list[str], line: int) -> tuple[tuple, tuple[str, ...]]:
         if len(fields) != width:
@@ -176,37 +176,13 @@ def ticket_parser(columns: Sequence[str]) -> TicketParser:
         source = fields[i_source].strip() or DEFAULT_SOURCE
         if len(source) > 64:
             raise _text_error("source", source)
-        text = fields[i_created].strip()
-        try:
-            created = from_iso(text)
-        except ValueError:
-            raise _timestamp_error("created_at", text) from None
-        if created.tzinfo is None or not 1 < created.year < 9999:
-            raise _timestamp_error("created_at", text)
-        text = fields[i_first].strip()
-        if text:
-            try:
-                first = from_iso(text)
-            except ValueError:
-                raise _timestamp_error("first_response_at", text) from None
-            if first.tzinfo is None or not 1 < first.year < 9999:
-                raise _timestamp_error("first_response_at", text)
-            if first < created:
-                raise RowError("first_response_at", "first_response_at is before created_at")
-        else:
-            first = None
-        text = fields[i_solved].strip()
-        if text:
-            try:
-                solved = from_iso(text)
-            except ValueError:
-                raise _timestamp_error("solved_at", text) from None
-            if solved.tzinfo is None or not 1 < solved.year < 9999:
-                raise _timestamp_error("solved_at", text)
-            if solved < created:
-                raise RowError("solved_at", "solved_at is before created_at")
-        else:
-            solved = None
+        created = _timestamp(fields[i_created].strip(), "created_at")
+        first = _optional_timestamp(fields[i_first].strip(), "first_response_at")
+        if first is not None and first < created:
+            raise RowError("first_response_at", "first_response_at is before created_at")
+        solved = _optional_timestamp(fields[i_solved].strip(), "solved_at")
+        if solved is not None and solved < created:
+            raise RowError("solved_at", "solved_at is before created_at")
         status = fields[i_status].strip().lower()
         if status not in _STATUSES:
             raise _choice_error("status", status, STATUSES)
