@@ -28,16 +28,12 @@ def create_database_engine(url: str) -> sa.Engine:
         ) from None
     try:
         engine = sa.create_engine(parsed)
-    except NoSuchModuleError:
+    except (NoSuchModuleError, ModuleNotFoundError):
         extra = _DRIVER_EXTRAS.get(parsed.get_backend_name())
         hint = [f"pip install 'kpibot[{extra}]'"] if extra else []
         raise DatabaseUnavailable(
             f"no database driver for {parsed.drivername!r} is installed", hint
         ) from None
-    except ModuleNotFoundError as missing:
-        extra = _DRIVER_EXTRAS.get(parsed.get_backend_name())
-        hint = [f"pip install 'kpibot[{extra}]'"] if extra else []
-        raise DatabaseUnavailable(f"the driver for {parsed.drivername!r} is missing: {missing.name}", hint) from None
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _tune_sqlite)
     return engine

@@ -158,6 +158,22 @@ TicketParser = Callable[[list[str], int], tuple[tuple, tuple[str, ...]]]
 SurveyParser = Callable[[list[str], int], tuple]
 
 
+def _key_and_source(fields: list[str], width: int, i_key: int, key: str,
+                    i_source: int) -> tuple[str, str]:
+    """Check the row's width and read its ticket key and source; appends the empty value an
+    absent column reads (see `_positions`)."""
+    if len(fields) != width:
+        raise _width_error(width, len(fields))
+    fields.append("")
+    ticket_id = fields[i_key].strip()
+    if not ticket_id or len(ticket_id) > MAX_LENGTHS[key]:
+        raise _text_error(key, ticket_id)
+    source = fields[i_source].strip() or DEFAULT_SOURCE
+    if len(source) > MAX_LENGTHS["source"]:
+        raise _text_error("source", source)
+    return ticket_id, source
+
+
 def ticket_parser(columns: Sequence[str]) -> TicketParser:
     """A function (fields, line) → (staged ticket tuple, tags) for files with header `columns`."""
     width = len(columns)
@@ -167,15 +183,7 @@ def ticket_parser(columns: Sequence[str]) -> TicketParser:
     small = _SMALL_INTEGERS
 
     def parse(fields: list[str], line: int) -> tuple[tuple, tuple[str, ...]]:
-        if len(fields) != width:
-            raise _width_error(width, len(fields))
-        fields.append("")
-        ticket_id = fields[i_id].strip()
-        if not ticket_id or len(ticket_id) > 128:
-            raise _text_error("id", ticket_id)
-        source = fields[i_source].strip() or DEFAULT_SOURCE
-        if len(source) > 64:
-            raise _text_error("source", source)
+        ticket_id, source = _key_and_source(fields, width, i_id, "id", i_source)
         created = _timestamp(fields[i_created].strip(), "created_at")
         first = _optional_timestamp(fields[i_first].strip(), "first_response_at")
         if first is not None and first < created:
@@ -260,15 +268,7 @@ def survey_parser(columns: Sequence[str]) -> SurveyParser:
      i_source) = _positions(columns, SURVEY_COLUMNS)
 
     def parse(fields: list[str], line: int) -> tuple:
-        if len(fields) != width:
-            raise _width_error(width, len(fields))
-        fields.append("")
-        ticket_id = fields[i_ticket].strip()
-        if not ticket_id or len(ticket_id) > 128:
-            raise _text_error("ticket_id", ticket_id)
-        source = fields[i_source].strip() or DEFAULT_SOURCE
-        if len(source) > 64:
-            raise _text_error("source", source)
+        ticket_id, source = _key_and_source(fields, width, i_ticket, "ticket_id", i_source)
         kind = fields[i_kind].strip().lower()
         scale = _SCALES.get(kind)
         if scale is None:
