@@ -16,6 +16,8 @@ How an import runs, all in one transaction:
    merges: a row is rewritten only when a value differs, so importing a file twice changes
    nothing. A ticket's tags become the file's (only the differences are written). On
    PostgreSQL, a large load into an empty tickets table builds the indexes after the load.
+4. The agents, teams and tags of the staged tickets are added to `dimension_values`, the
+   vocabulary questions are read with.
 
 A row replaces the whole record: a column the file does not have takes its default
 (agent_replies 0, customer_messages 1, reopens 0, escalated false, source "import", no tags,
@@ -38,6 +40,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from kpi_engine.dimension_values import record_dimension_values
 from kpi_engine.errors import ImportRejected, UserError
 from kpi_engine.ingest_rows import (
     REQUIRED_SURVEY_COLUMNS,
@@ -143,6 +146,8 @@ def import_csv(
                     f"{report.bad_row_count:,} bad row{'s' * (report.bad_row_count != 1)}; "
                     f"nothing was written (first: {where}: {first.reason})", report)
             ticket_counts = run.merge_tickets() if paths[TICKETS] else (0, 0, 0)
+            if paths[TICKETS]:
+                record_dimension_values(connection, staged_tickets, staged_tags)
             survey_counts = run.merge_surveys() if paths[SURVEYS] else (0, 0, 0)
             report = run.report(ticket_counts, survey_counts, True, 0.0)
             run.drop_staging()

@@ -63,7 +63,7 @@ def from_epoch_microseconds(value: int) -> datetime:
 
 
 # The Alembic revision these tables correspond to; tests check it is the migrations' head.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 metadata = sa.MetaData()
 
@@ -134,4 +134,14 @@ survey_responses = sa.Table(
     sa.Column("comment", sa.Text()),
     _ticket_reference("source", "ticket_id"),
     sa.Index("ix_survey_responses_responded_at", "responded_at"),
+)
+
+# The distinct agents, teams and tags of the tickets: the vocabulary questions are read with.
+# Kept up to date by the import (and by anything else that writes tickets), so reading it is
+# one small query however many tickets there are.
+dimension_values = sa.Table(
+    "dimension_values",
+    metadata,
+    sa.Column("dimension", sa.String(16), primary_key=True),
+    sa.Column("value", sa.String(256), primary_key=True),
 )

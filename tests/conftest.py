@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from kpi_engine.database import create_database_engine, migrate
 from kpi_engine.engine import KpiEngine
+from kpi_engine.dimension_values import record_dimension_values
 from kpi_engine.schema import metadata, survey_requests, survey_responses, ticket_tags, tickets
 from kpi_engine.settings import Settings
 
@@ -141,6 +142,7 @@ def add_tickets(engine: sa.Engine, *rows: dict) -> None:
             connection.execute(tickets.insert(), ticket_rows)
         if tag_rows:
             connection.execute(ticket_tags.insert(), tag_rows)
+        record_dimension_values(connection, tickets, ticket_tags)
 
 
 def add_survey_responses(engine: sa.Engine, *rows: dict) -> None:
