@@ -128,7 +128,7 @@ class KpiEngine:
             )
             for key, measurement in groups.items()
         ]
-        rows.sort(key=lambda row: best_first(metric, row))
+        rows.sort(key=lambda row: best_first(metric, row, worst=query.worst_first))
         return KpiResult(
             query=query,
             metric=metric,
@@ -259,13 +259,14 @@ def _seconds(period: Period) -> float:
     return max((period.end - period.start).total_seconds(), 1.0)
 
 
-def best_first(metric: Metric, row: GroupRow):
-    """Sort key: groups with data first, best value first by the metric's direction."""
+def best_first(metric: Metric, row: GroupRow, *, worst: bool = False):
+    """Sort key: groups with data first, best value first by the metric's direction (worst
+    first when `worst`); the larger group first among equal values."""
     value = row.current.value
     if value is None:
         return (1, 0.0, 0, row.group)
     signed = value if metric.direction is Direction.LOWER else -value
-    return (0, signed, -row.current.n, tuple(v or "" for _, v in row.group))
+    return (0, -signed if worst else signed, -row.current.n, tuple(v or "" for _, v in row.group))
 
 
 def parse_target_rules(text: str) -> tuple[TargetRule, ...]:

@@ -77,7 +77,8 @@ class KpiQuery:
     compare: bool = False
     previous: Period | None = None  # the comparison period when the question names one
     percentiles: bool = False  # median and p90 for time KPIs
-    limit: int | None = None  # keep the best N groups
+    limit: int | None = None  # keep the first N groups
+    worst_first: bool = False  # order the groups worst first ("which team was slowest")
     assumptions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -199,6 +200,8 @@ class KpiResult:
             }
             data["change"] = self.change.difference
             data["significant"] = self.change.significant
+        if self.query.worst_first:
+            data["order"] = "worst_first"
         if self.query.assumptions:
             data["assumptions"] = list(self.query.assumptions)
         if self.notes:
