@@ -6,6 +6,7 @@ Exception tree:
     ├── UserError                 bad input from a person: shown to them, with suggestions
     │   ├── UnknownNameError      an unknown metric, dimension or value (suggests near names)
     │   ├── PeriodError           a period that cannot be read or cannot exist
+    │   ├── QuestionRefused       a question that names no KPI, or could mean two things
     │   └── ImportRejected        a CSV with bad rows (carries the row report)
     └── DatabaseUnavailable       the database cannot be reached or opened
 
@@ -38,6 +39,11 @@ class UnknownNameError(UserError):
 
 class PeriodError(UserError):
     """A period that cannot be read, or cannot exist."""
+
+
+class QuestionRefused(UserError):
+    """A question that cannot be mapped to one KPI query: off-topic, empty, or ambiguous (then
+    the suggestions are the readings to choose from)."""
 
 
 class DatabaseUnavailable(UserError):

@@ -1,0 +1,23 @@
+"""Plain-language questions → `KpiQuery`.
+
+- `read_question(text, workspace)`: the offline reader (rules over the metric registry, the
+  period grammar and the workspace's known values); no network, no model.
+- `follow_up(previous, text, workspace)`: a follow-up in a conversation ("and tier 2?", "by
+  agent", "what about last month?") applied to the previous query.
+- `understand(text, workspace, ...)`: what `kpibot ask` and Slack call — the language model
+  first when one is configured (`llm.py`), the offline reader otherwise or as its fallback.
+
+Every reader ends in `draft.resolve_draft`, the one validation of a `QueryDraft`. Refusals are
+`UserError`s whose suggestions say what can be asked instead.
+"""
+
+from kpi_engine.question.draft import Assumption, QueryDraft, Workspace, resolve_draft
+from kpi_engine.question.followup import follow_up
+from kpi_engine.question.lexicon import Lexicon, load_lexicon
+from kpi_engine.question.rules import read_question
+from kpi_engine.question.understanding import Understanding, understand
+
+__all__ = [
+    "Assumption", "Lexicon", "QueryDraft", "Understanding", "Workspace", "follow_up",
+    "load_lexicon", "read_question", "resolve_draft", "understand",
+]

@@ -1,0 +1,203 @@
+"""`QueryDraft`: what a question asks, still in words — the one schema both readers fill (the
+offline rules and, through `with_structured_output`, a language model) — and `resolve_draft`,
+the one validation that turns a draft into a `KpiQuery` against the registry, the period
+grammar and the known values. Whatever reads a question, nothing else becomes a query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kpi_engine.engine import nearest
+from kpi_engine.errors import UnknownNameError, UserError
+from kpi_engine.metrics import get_metric
+from kpi_engine.periods import Period, default_period, parse_period
+from kpi_engine.query import MAX_GROUP_BY, Filter, KpiQuery, parse_dimension
+from kpi_engine.question.lexicon import Lexicon
+from kpi_engine.vocabulary import Dimension
+
+DEFAULT_PERIOD_ASSUMPTION = "no period given: last 7 days"
+MAX_LIMIT = 100
+
+
+class Assumption(str):
+    """One line of `assumptions`, with the part of the query it is about (`topic`: "period",
+    "metric", "limit", a dimension's name), so a follow-up that changes that part drops it."""
+
+    topic: str
+
+    def __new__(cls, text: str, topic: str) -> Assumption:
+        made = super().__new__(cls, text)
+        made.topic = topic
+        return made
+
+
+class FilterDraft(BaseModel):
+    """Keep only records whose dimension has one of the values."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dimension: str = Field(description="one of: tier, team, agent, channel, priority, tag, "
+                                        "customer, kind")
+    values: list[str] = Field(description="the values as the question names them, e.g. ['1'] "
+                                          "for tier 1, ['chat', 'email'], ['Asha']")
+
+
+class QueryDraft(BaseModel):
+    """A question about one support KPI, read into its parts. Leave a part empty (null, false,
+    []) when the question does not say it: never invent a value."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metric: str | None = Field(None, description="the KPI id from the list; null when the "
+                                                 "question names no KPI")
+    period: str | None = Field(None, description="the period in words of the period grammar, "
+                                                 "e.g. 'last week', 'last 30 days', 'in October',"
+                                                 " 'between 2026-10-01 and 2026-10-15'; null "
+                                                 "when the question names none")
+    compare: bool = Field(False, description="true when the question asks for a comparison "
+                                             "with an earlier period or how a KPI changed")
+    compare_to: str | None = Field(None, description="the period compared with, in words, when "
+                                                     "the question names it ('last month')")
+    filters: list[FilterDraft] = Field(default_factory=list)
+    group_by: list[str] = Field(default_factory=list, description="dimensions to break down by "
+                                                                  "(at most two)")
+    order: Literal["best", "worst"] = Field("best", description="'worst' when the question asks "
+                                                                "for the worst groups first")
+    limit: int | None = Field(None, description="how many groups to show ('top 3' -> 3; 'which "
+                                                "agent had the best' -> 1)")
+    percentiles: bool = Field(False, description="true when the question asks for a median, "
+                                                 "p90 or percentiles")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """What resolving needs besides the draft: the known values and the clock and calendar."""
+
+    lexicon: Lexicon
+    now: datetime
+    tz: object  # a tzinfo or an IANA name
+    week_start: str = "monday"
+
+    def period(self, words: str) -> Period:
+        return parse_period(words, now=self.now, tz=self.tz, week_start=self.week_start)
+
+    def default_period(self) -> Period:
+        return default_period(now=self.now, tz=self.tz, week_start=self.week_start)
+
+
+def resolve_draft(draft: QueryDraft, workspace: Workspace,
+                  assumptions: tuple[Assumption, ...] = ()) -> KpiQuery:
+    """The validated query a draft stands for; a UserError (with suggestions) when it names
+    no KPI, an unknown one, an unreadable period or an unknown value."""
+    if draft.metric is None:
+        raise UserError("which KPI do you mean?", example_questions())
+    metric = get_metric(draft.metric)
+    notes = list(assumptions)
+    if draft.period:
+        period = workspace.period(draft.period)
+    else:
+        period = workspace.default_period()
+        notes.append(Assumption(DEFAULT_PERIOD_ASSUMPTION, "period"))
+    previous = workspace.period(draft.compare_to) if draft.compare_to else None
+    if previous is not None and (previous.start, previous.end) == (period.start, period.end):
+        previous = None  # "last week vs the previous week": the rule's previous period
+    if previous is not None and previous.start > period.start:
+        period, previous = previous, period
+        notes.append(Assumption(f"compared {period.label} with {previous.label} (the earlier "
+                                "one is the previous period)", "period"))
+    filters = []
+    for item in draft.filters:
+        dimension = parse_dimension(item.dimension)
+        values, note = resolve_values(dimension, item.values, workspace.lexicon)
+        filters.append(Filter(dimension=dimension, values=values))
+        if note:
+            notes.append(note)
+    group_by = tuple(dict.fromkeys(parse_dimension(name) for name in draft.group_by))
+    if len(group_by) > MAX_GROUP_BY:
+        raise UserError(f"I can break a KPI down by at most {MAX_GROUP_BY} things at once",
+                        [f"{metric.id} by {group_by[0].value}"])
+    if draft.limit is not None and not 1 <= draft.limit <= MAX_LIMIT:
+        raise UserError(f"I can show between 1 and {MAX_LIMIT} groups, not {draft.limit}")
+    percentiles = draft.percentiles
+    if percentiles and not metric.has_percentiles:
+        percentiles = False
+        notes.append(Assumption(f"median and p90 exist for time KPIs only; {metric.label} is "
+                                "shown as usual", "metric"))
+    return KpiQuery(
+        metric=metric.id,
+        period=period,
+        filters=tuple(filters),
+        group_by=group_by,
+        compare=draft.compare or previous is not None,
+        previous=previous,
+        percentiles=percentiles,
+        limit=draft.limit if group_by else None,
+        worst_first=draft.order == "worst",
+        assumptions=tuple(notes),
+    )
+
+
+def resolve_values(dimension: Dimension, spellings: list[str] | tuple[str, ...],
+                   lexicon: Lexicon) -> tuple[tuple[str, ...], Assumption | None]:
+    """The stored values the spellings name, and the assumption made when a name stood for
+    several agents. Customers are passed through: they are not listed in the lexicon."""
+    if dimension is Dimension.CUSTOMER:
+        return tuple(spellings), None
+    values: list[str] = []
+    note = None
+    for spelling in spellings:
+        found = lexicon.lookup(dimension, spelling)
+        if not found:
+            found, note = _misspelt(dimension, spelling, lexicon)
+        if len(found) > 1:
+            shown = ", ".join(found[:-1]) + " and " + found[-1]
+            note = Assumption(f"{spelling.strip().title()!s} could be {shown}: all "
+                              f"{len(found)} are counted together (name one to narrow it)",
+                              dimension.value)
+        values.extend(found)
+    return tuple(dict.fromkeys(values)), note
+
+
+def _misspelt(dimension: Dimension, spelling: str,
+              lexicon: Lexicon) -> tuple[tuple[str, ...], Assumption]:
+    """The values a misspelt name stands for, when exactly one known spelling is close."""
+    candidates = lexicon.misspelt(dimension, spelling)
+    if not candidates:
+        raise unknown_value(dimension, spelling, lexicon)
+    if len(candidates) > 1:
+        raise UserError(f"did you mean {' or '.join(map(repr, candidates))}?", candidates)
+    return (lexicon.lookup(dimension, candidates[0]),
+            Assumption(f"read {spelling.strip()!r} as {candidates[0]!r}", dimension.value))
+
+
+def unknown_value(dimension: Dimension, spelling: str, lexicon: Lexicon) -> UnknownNameError:
+    """The refusal for a value that does not exist, naming the nearest known ones."""
+    known = lexicon.values(dimension)
+    name = dimension.value
+    if not known:
+        return UnknownNameError(f"there is no {name} {spelling!r}: no {name} is known yet")
+    close = nearest(spelling, list(known))
+    if len(known) <= 12:
+        listing = ", ".join(known)
+        return UnknownNameError(f"there is no {name} {spelling!r}: the {name}s are {listing}",
+                                close or list(known))
+    return UnknownNameError(f"there is no {name} {spelling!r}", close or list(known[:5]))
+
+
+def example_questions() -> list[str]:
+    """Questions that show what kpibot answers."""
+    return list(EXAMPLE_QUESTIONS)
+
+
+EXAMPLE_QUESTIONS = (
+    "what was FCR last week for tier 1?",
+    "CSAT by agent this month vs last month",
+    "first response time on chat, last 30 days",
+    "how many tickets did we resolve yesterday?",
+    "top 3 teams by resolution time in October",
+)

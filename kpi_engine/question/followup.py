@@ -1,0 +1,109 @@
+"""Follow-ups in a conversation: "and tier 2?", "what about last month?", "by agent", "vs the
+week before", "now for email", "for all tiers", "overall", "top 3" — read with the same rules
+as a question, then laid over the previous query: what the follow-up names replaces the same
+part of the previous query, everything else is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from kpi_engine.errors import QuestionRefused
+from kpi_engine.query import Filter, KpiQuery
+from kpi_engine.question.draft import DEFAULT_PERIOD_ASSUMPTION, Assumption, Workspace, resolve_values
+from kpi_engine.question.rules import DEFAULT_TOP, Reading, read
+
+FOLLOW_UP_EXAMPLES = ("and tier 2?", "what about last month?", "by agent", "vs the week before",
+                      "now for email", "for all tiers")
+
+
+def follow_up(previous: KpiQuery, text: str, workspace: Workspace) -> KpiQuery:
+    """The query a follow-up asks, given the previous query of the conversation."""
+    reading = read(text, workspace)
+    if not reading.says_anything():
+        raise QuestionRefused("I could not tell what to change in the previous question",
+                              list(FOLLOW_UP_EXAMPLES))
+    notes = list(reading.assumptions)
+    metric = reading.metric or previous.metric
+    period, comparison = previous.period, previous.previous
+    touched: set[str] = set()
+    if reading.period:
+        period, comparison = workspace.period(reading.period), None
+        touched.add("period")
+    if reading.compare_to:
+        comparison = workspace.period(reading.compare_to)
+        touched.add("period")
+    if comparison is not None and (comparison.start, comparison.end) == (period.start, period.end):
+        comparison = None  # "compared to the previous week" of last week: the rule's one
+    if comparison is not None and comparison.start > period.start:
+        period, comparison = comparison, period
+    filters = {f.dimension: f for f in previous.filters}
+    group_by = list(previous.group_by)
+    for dimension in reading.all_of:
+        if dimension in filters:
+            del filters[dimension]
+        elif dimension not in group_by:
+            group_by.append(dimension)
+        touched.add(dimension.value)
+    for dimension, spellings in reading.filters.items():
+        values, note = resolve_values(dimension, spellings, workspace.lexicon)
+        filters[dimension] = Filter(dimension=dimension, values=values)
+        touched.add(dimension.value)
+        if note:
+            notes.append(note)
+    if reading.overall:
+        group_by = []
+    elif reading.group_by:
+        group_by = ([d for d in group_by if d not in reading.group_by] if reading.also else [])
+        group_by += reading.group_by
+    group_by = [d for d in group_by if not (d in filters and len(filters[d].values) == 1)]
+    limit, worst_first = _ranking(previous, reading, metric, group_by, notes)
+    kept = [note for note in previous.assumptions
+            if getattr(note, "topic", None) not in touched
+            and not (note == DEFAULT_PERIOD_ASSUMPTION and "period" in touched)
+            and (metric == previous.metric or getattr(note, "topic", None) != "spelling")]
+    return replace(
+        previous,
+        metric=metric,
+        period=period,
+        previous=comparison,
+        compare=previous.compare or reading.compare or comparison is not None,
+        filters=tuple(filters.values()),
+        group_by=tuple(group_by),
+        limit=limit if group_by else None,
+        worst_first=worst_first if group_by else False,
+        percentiles=_percentiles(previous, reading, metric, notes),
+        assumptions=tuple(dict.fromkeys([*kept, *notes])),
+    )
+
+
+def _ranking(previous: KpiQuery, reading: Reading, metric: str, group_by: list,
+             notes: list) -> tuple[int | None, bool]:
+    """The limit and order: the follow-up's when it names them; the previous ones while the
+    breakdown is the same."""
+    same_breakdown = tuple(group_by) == previous.group_by
+    limit = previous.limit if same_breakdown else None
+    worst_first = previous.worst_first if same_breakdown else False
+    if reading.rank is not None:
+        worst_first = reading.worst_first(metric)
+    if reading.limit is not None:
+        limit = reading.limit
+    elif reading.default_limit:
+        limit = DEFAULT_TOP
+        notes.append(Assumption(f"no number given for the ranking: the first {DEFAULT_TOP} "
+                                "shown", "limit"))
+    if limit is not None and limit < 1:
+        raise QuestionRefused("a ranking shows at least one group", ["top 3", "top 5"])
+    return limit, worst_first
+
+
+def _percentiles(previous: KpiQuery, reading: Reading, metric: str, notes: list) -> bool:
+    from kpi_engine.metrics import get_metric
+
+    wanted = previous.percentiles or reading.percentiles
+    if wanted and not get_metric(metric).has_percentiles:
+        if reading.percentiles:
+            notes.append(Assumption(f"median and p90 exist for time KPIs only; "
+                                    f"{get_metric(metric).label} is shown as usual", "metric"))
+        return False
+    return wanted
