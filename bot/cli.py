@@ -1,4 +1,4 @@
-"""The `kpibot` command line (interfaces.md): import, kpi, demo.
+"""The `kpibot` command line (interfaces.md): import, kpi, ask, demo.
 
 Every command takes --db, --tz and --now. Failures are one clear line on standard error, or
 `{"error": ..., "suggestions": [...]}` on standard output with --json; an internal error is an
@@ -224,6 +224,46 @@ def _period(settings, words, start, end):
         return period_from_bounds(start, end, now=now, tz=zone, week_start=week_start), ()
     period = default_period(now=now, tz=zone, week_start=week_start)
     return period, ("no period given: last 7 days",)
+
+
+@cli.command("ask")
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON answer (JSON lines for -).")
+@common_options
+def ask_command(question, as_json, settings):
+    """Answer a plain-language question; QUESTION - reads one question per line from stdin."""
+    from kpi_engine.answers import QuestionAnswerer
+
+    answerer = QuestionAnswerer.from_settings(settings)
+    if question != "-":
+        answer = answerer.ask(question)
+        if answer.refusal is not None:
+            raise answer.refusal
+        click.echo(json.dumps(answer.to_json()) if as_json else answer.text())
+        return
+    worst = 0
+    for line in sys.stdin:  # exactly one answer per line read, blank lines included
+        text, code = _answer_line(answerer, line.rstrip("\r\n"), as_json)
+        click.echo(text)
+        worst = max(worst, code)
+    if worst:
+        sys.exit(worst)
+
+
+def _answer_line(answerer, question: str, as_json: bool) -> tuple[str, int]:
+    """One answer line and its exit code; an internal error is logged and answered with an id
+    so the questions after it are still answered."""
+    try:
+        answer = answerer.ask(question)
+    except Exception:  # the edge of one question in a stream
+        from bot.errors import log_internal_error
+
+        incident = log_internal_error(f"ask {question[:200]!r}")
+        message = f"sorry, kpibot hit an internal error (id {incident}); it is in the error log"
+        if as_json:
+            return json.dumps({"question": question, "error": message, "suggestions": []}), EXIT_INTERNAL
+        return f"can't answer: {message}", EXIT_INTERNAL
+    return (json.dumps(answer.to_json()) if as_json else answer.line()), answer.exit_code
 
 
 @cli.command("demo")

@@ -115,6 +115,8 @@ def render_text(result) -> str:
             f"{f.dimension.value} {' or '.join(f.values)}" for f in result.query.filters))
     if result.rows:
         lines.append("")
+        if result.query.worst_first:
+            lines.append("  worst first:")
         lines.extend("  " + line for line in render_table(result))
         if result.groups_total > len(result.rows):
             lines.append(f"  … and {result.groups_total - len(result.rows)} more")
@@ -124,6 +126,31 @@ def render_text(result) -> str:
         lines.append(f"  note: {note}")
     lines.append(f"  how computed: {result.definition}")
     return "\n".join(lines)
+
+
+def render_line(result) -> str:
+    """A KpiResult on one line, for answers printed one per question."""
+    metric = result.metric
+    parts = [f"{metric.label}, {result.period.describe()}: {format_value(metric, result.value)} "
+             f"(n = {result.n:,})"]
+    if result.change is not None:
+        parts.append(f"previous {format_value(metric, result.change.previous.value)} "
+                     f"({result.previous_period.label}), "
+                     f"{describe_change(metric, result.change)}")
+    if result.query.filters:
+        parts.append(" and ".join(f"{f.dimension.value} {' or '.join(f.values)}"
+                                  for f in result.query.filters))
+    if result.rows:
+        shown = ", ".join(
+            f"{' / '.join('(none)' if v is None else v for _, v in row.group)} "
+            f"{format_value(metric, row.current.value)} (n = {row.current.n:,})"
+            for row in result.rows[:10])
+        more = result.groups_total - min(len(result.rows), 10)
+        order = "worst first" if result.query.worst_first else "best first"
+        by = " and ".join(d.value for d in result.query.group_by)
+        parts.append(f"by {by}, {order}: {shown}" + (f" … and {more} more" if more else ""))
+    parts.extend(f"assumed: {assumption}" for assumption in result.query.assumptions)
+    return "; ".join(parts)
 
 
 def _format_detail(metric: Metric, name: str, value: float | None) -> str:

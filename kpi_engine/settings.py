@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
     slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
     llm: str | None = Field(None, validation_alias=_env("KPIBOT_LLM"))
+    llm_timeout_seconds: float = Field(15.0, gt=0, validation_alias=_env("KPIBOT_LLM_TIMEOUT"))
     agents: str = Field("", validation_alias=_env("KPIBOT_AGENTS"))
 
     @field_validator("tz")
