@@ -164,6 +164,18 @@ def find(text: str) -> re.Match | None:
     return best
 
 
+def find_all(text: str) -> list[re.Match]:
+    """Every period expression in text, in order and not overlapping (at each start, the
+    longest) — one pass of each pattern."""
+    found = sorted((match for _, pattern in PATTERNS for match in pattern.finditer(text)),
+                   key=lambda match: (match.start(), -match.end()))
+    chosen: list[re.Match] = []
+    for match in found:
+        if not chosen or match.start() >= chosen[-1].end():
+            chosen.append(match)
+    return chosen
+
+
 def read(match: re.Match, today: date) -> Reading:
     """What a match of one of PATTERNS means, with years inferred from today."""
     return _READERS[_NAMES[match.re]](match, today)

@@ -213,7 +213,17 @@ def find_period(text: str, *, now: datetime, tz: str | tzinfo = "UTC",
     found = vocab.find(text)
     if found is None:
         return None
+    return _placed(found, _Clock(now, tz, week_start))
+
+
+def find_periods(text: str, *, now: datetime, tz: str | tzinfo = "UTC",
+                 week_start: str = "monday") -> list[tuple[Period, tuple[int, int]]]:
+    """Every period expression in a question, in order, each with its span (see find_period)."""
     c = _Clock(now, tz, week_start)
+    return [_placed(found, c) for found in vocab.find_all(text)]
+
+
+def _placed(found: re.Match, c: _Clock) -> tuple[Period, tuple[int, int]]:
     try:
         return _place(vocab.read(found, c.today), c), found.span()
     except (OverflowError, ValueError):  # beyond the years a datetime can hold

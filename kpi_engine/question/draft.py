@@ -6,7 +6,7 @@ grammar and the known values. Whatever reads a question, nothing else becomes a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -82,9 +82,20 @@ class Workspace:
     now: datetime
     tz: object  # a tzinfo or an IANA name
     week_start: str = "monday"
+    # periods already read in a question, by their words: resolving does not read them twice
+    _periods: dict[str, Period] = field(default_factory=dict, compare=False, repr=False)
 
     def period(self, words: str) -> Period:
+        known = self._periods.get(words)
+        if known is not None:
+            return known
         return parse_period(words, now=self.now, tz=self.tz, week_start=self.week_start)
+
+    def remember(self, words: str, period: Period) -> None:
+        """Note the period that `words`, found alone in a question, stand for."""
+        if len(self._periods) > 64:
+            self._periods.clear()
+        self._periods[words] = period
 
     def default_period(self) -> Period:
         return default_period(now=self.now, tz=self.tz, week_start=self.week_start)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from kpi_engine.errors import QuestionRefused, UnknownNameError
 from kpi_engine.metrics import METRICS_BY_ID, get_metric
-from kpi_engine.periods import PeriodKind, find_period
+from kpi_engine.periods import PeriodKind, find_periods
 from kpi_engine.query import KpiQuery, parse_dimension
 from kpi_engine.question.draft import (
     EXAMPLE_QUESTIONS,
@@ -182,21 +182,17 @@ def _clean(text: str) -> str:
 
 def _period_spans(question: str, workspace: Workspace) -> list[tuple[int, int, str]]:
     """The (start, end, words) of each period expression, in order of appearance."""
-    spans: list[tuple[int, int, str]] = []
-    masked = question
-    while True:
-        found = find_period(masked, now=workspace.now, tz=workspace.tz,
-                            week_start=workspace.week_start)
-        if found is None:
-            break
-        start, end = found[1]
-        spans.append((start, end, " ".join(question[start:end].split())))
-        masked = masked[:start] + " " * (end - start) + masked[end:]
-        if len(spans) > MAX_PERIODS:
-            raise QuestionRefused("that question names more than two periods; ask about one "
-                                  "(and, to compare, one more)",
-                                  ["CSAT this month vs last month"])
-    return sorted(spans)
+    found = find_periods(question, now=workspace.now, tz=workspace.tz,
+                         week_start=workspace.week_start)
+    if len(found) > MAX_PERIODS:
+        raise QuestionRefused("that question names more than two periods; ask about one "
+                              "(and, to compare, one more)", ["CSAT this month vs last month"])
+    spans = []
+    for period, (start, end) in found:
+        words = " ".join(question[start:end].split())
+        workspace.remember(words, period)
+        spans.append((start, end, words))
+    return spans
 
 
 def _place_periods(reading: Reading, question: str, words: list[Word],
