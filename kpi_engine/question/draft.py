@@ -133,7 +133,9 @@ def resolve_draft(draft: QueryDraft, workspace: Workspace,
         raise UserError(f"I can break a KPI down by at most {MAX_GROUP_BY} things at once",
                         [f"{metric.id} by {group_by[0].value}"])
     if draft.limit is not None and not 1 <= draft.limit <= MAX_LIMIT:
-        raise UserError(f"I can show between 1 and {MAX_LIMIT} groups, not {draft.limit}")
+        raise UserError(f"I can show between 1 and {MAX_LIMIT} groups, not {draft.limit}",
+                        [f"top 3 {group_by[0].value}s by {metric.id}" if group_by
+                         else f"top 3 agents by {metric.id}"])
     percentiles = draft.percentiles
     if percentiles and not metric.has_percentiles:
         percentiles = False
@@ -166,10 +168,10 @@ def resolve_values(dimension: Dimension, spellings: list[str] | tuple[str, ...],
         if not found:
             found, note = _misspelt(dimension, spelling, lexicon)
         if len(found) > 1:
-            shown = ", ".join(found[:-1]) + " and " + found[-1]
-            note = Assumption(f"{spelling.strip().title()!s} could be {shown}: all "
-                              f"{len(found)} are counted together (name one to narrow it)",
-                              dimension.value)
+            shown = ", ".join(found[:-1]) + " or " + found[-1]
+            together = "both are" if len(found) == 2 else f"all {len(found)} are"
+            note = Assumption(f"{spelling.strip()!r} could be {shown}: {together} counted "
+                              "together (name one to narrow it)", dimension.value)
         values.extend(found)
     return tuple(dict.fromkeys(values)), note
 
@@ -191,12 +193,15 @@ def unknown_value(dimension: Dimension, spelling: str, lexicon: Lexicon) -> Unkn
     known = lexicon.values(dimension)
     name = dimension.value
     if not known:
-        return UnknownNameError(f"there is no {name} {spelling!r}: no {name} is known yet")
+        return UnknownNameError(f"there is no {name} {spelling!r}: no {name} is known yet "
+                                "(import tickets first)", example_questions())
     close = nearest(spelling, list(known))
     if len(known) <= 12:
         listing = ", ".join(known)
+        named = [f"{name} {value}" for value in known] if dimension is Dimension.TIER \
+            else list(known)
         return UnknownNameError(f"there is no {name} {spelling!r}: the {name}s are {listing}",
-                                close or list(known))
+                                named if dimension is Dimension.TIER else close or named)
     return UnknownNameError(f"there is no {name} {spelling!r}", close or list(known[:5]))
 
 

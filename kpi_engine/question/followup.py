@@ -10,8 +10,16 @@ from dataclasses import replace
 
 from kpi_engine.errors import QuestionRefused
 from kpi_engine.query import Filter, KpiQuery
-from kpi_engine.question.draft import DEFAULT_PERIOD_ASSUMPTION, Assumption, Workspace, resolve_values
+from kpi_engine.question.draft import (
+    DEFAULT_PERIOD_ASSUMPTION,
+    Assumption,
+    Workspace,
+    resolve_values,
+)
 from kpi_engine.question.rules import DEFAULT_TOP, Reading, read
+from kpi_engine.vocabulary import Dimension, SurveyKind
+
+SURVEY_KINDS = {kind.value for kind in SurveyKind}
 
 FOLLOW_UP_EXAMPLES = ("and tier 2?", "what about last month?", "by agent", "vs the week before",
                       "now for email", "for all tiers")
@@ -24,6 +32,10 @@ def follow_up(previous: KpiQuery, text: str, workspace: Workspace) -> KpiQuery:
         raise QuestionRefused("I could not tell what to change in the previous question",
                               list(FOLLOW_UP_EXAMPLES))
     notes = list(reading.assumptions)
+    if previous.metric == "survey_response_rate" and reading.metric in SURVEY_KINDS \
+            and reading.survey:  # "for csat surveys": the kind of the survey response rate
+        reading.filters.setdefault(Dimension.KIND, []).append(reading.metric)
+        reading.metrics = []
     metric = reading.metric or previous.metric
     period, comparison = previous.period, previous.previous
     touched: set[str] = set()

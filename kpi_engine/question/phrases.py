@@ -213,5 +213,5 @@ def phrase_index(lexicon: Lexicon) -> PhraseIndex:
     return index
 
 
-TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|#[\w-]+|\d+(?:st|nd|rd|th)?|[^\W\d_]+(?:'[a-z]+)?"
-                   r"|\d+|[^\W_]+", re.UNICODE)
+# A word: an email address, a #tag, or letters and digits (with an apostrophe: "asha's").
+TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|#[\w-]+|[^\W_]+(?:'[^\W_]+)?", re.UNICODE)

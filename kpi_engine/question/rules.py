@@ -264,7 +264,7 @@ def _heads(words: list[Word]) -> list[Word]:
 def _number(word: Word | None) -> int | None:
     if word is None or word.entry is not None and word.entry.kind != "number":
         return None
-    if word.text.isdigit() and len(word.text) <= 4:
+    if word.text.isascii() and word.text.isdigit() and len(word.text) <= 4:
         return int(word.text)
     return NUMBER_WORDS.get(word.text)
 
@@ -393,6 +393,8 @@ def _dimension_word(entry: Entry, word: Word, before: Word | None, after: Word |
                     else named.original)
         return
     lead = before.entry.kind if before is not None and before.entry is not None else None
+    if _continues_breakdown(heads, position, reading):
+        lead = "group"  # "by tier and channel"
     if lead == "all":
         if dimension not in reading.all_of:
             reading.all_of.append(dimension)
@@ -404,6 +406,16 @@ def _dimension_word(entry: Entry, word: Word, before: Word | None, after: Word |
             reading.limit = 1
     else:
         reading.understood -= 1
+
+
+def _continues_breakdown(heads: list[Word], position: int, reading: Reading) -> bool:
+    """Whether the dimension word at `position` follows "and" after a grouped dimension."""
+    if position < 2 or heads[position - 1].entry is not None \
+            or heads[position - 1].text not in ("and", "plus"):
+        return False
+    earlier = heads[position - 2].entry
+    return earlier is not None and earlier.kind == "dimension" \
+        and earlier.dimension in reading.group_by
 
 
 def _tier_numbers(heads: list[Word], start: int) -> list[str]:

@@ -57,7 +57,7 @@ def _correct(word, heads: list, index, assumptions: list) -> bool:
 
 
 def _free(word) -> bool:
-    """A word a misspelt phrase may span: unknown, filler, or a bare dimension word."""
+    """A word a misspelt phrase may span: unknown, filler, a bare dimension word, "survey"."""
     if word.period is not None or word.used or word.covered:
         return False
-    return word.entry is None or word.entry.kind == "dimension"
+    return word.entry is None or word.entry.kind in ("dimension", "survey")
