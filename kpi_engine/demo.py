@@ -71,6 +71,35 @@ def headline_table(engine: KpiEngine) -> list[str]:
     return lines
 
 
+DEMO_QUESTIONS = (
+    "what was FCR last week for tier 1?",
+    "CSAT by agent this month vs last month",
+    "how many tickets did Asha resolve yesterday?",
+    "frist response time for chat, last 30 days",
+    "which team had the slowest resolution time last week?",
+    "top 3 agents by CES in October",
+    "backlog of urgent tickets",
+    "service level on phone vs last week",
+    "NPS for tier 2 so far this month",
+    "how did the reopen rate change last month?",
+    "survey response rate by kind, past fortnight",
+    "CSAT for Sam",
+    "FCR for tier 9",
+    "what's the weather in Paris?",
+)
+
+
+def ask_questions(engine: KpiEngine, echo: Callable[[str], None]) -> None:
+    """Plain-language questions as `kpibot ask` answers them, one line each."""
+    from kpi_engine.answers import QuestionAnswerer
+
+    answerer = QuestionAnswerer(engine)
+    echo("$ kpibot ask -   # one question per line; one answer per line")
+    for question in DEMO_QUESTIONS:
+        echo(f"> {question}")
+        echo(f"  {answerer.ask(question).line()}")
+
+
 def run_demo(settings: Settings, *, tickets: int, echo: Callable[[str], None]) -> None:
     """Build the demo database and show what kpibot answers on it."""
     db = build_demo_database(settings, tickets=tickets, echo=echo)
@@ -92,5 +121,8 @@ def run_demo(settings: Settings, *, tickets: int, echo: Callable[[str], None]) -
         metric="fcr", period=last_week, filters=(Filter(dimension=Dimension.TIER, values=("1",)),),
         group_by=(Dimension.CHANNEL,)))))
     echo("")
-    echo(f"Try it yourself: kpibot kpi frt --db {settings.database_url} --period 'last 30 days' "
-         "--by team --percentiles")
+    echo("")
+    ask_questions(engine, echo)
+    echo("")
+    echo(f"Try it yourself: kpibot ask --db {settings.database_url} "
+         "'median first response time by team, last 30 days'")
