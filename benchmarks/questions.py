@@ -18,6 +18,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from kpi_engine.errors import UserError
 from kpi_engine.question import Lexicon, Workspace, follow_up, read_question
 from kpi_engine.sample_desk import AGENTS, TAGS, TEAMS
@@ -96,7 +98,7 @@ def cold_start(url: str, runs: int = 7) -> dict:
             times.append(time.perf_counter() - started)
             if completed.returncode != 0:
                 raise SystemExit(f"kpibot ask failed on {url}:\n{completed.stderr}")
-    return {"url": url.split("@")[-1], "cold_start_seconds": round(statistics.median(times[1:]), 3),
+    return {"backend": make_url(url).get_backend_name(), "cold_start_seconds": round(statistics.median(times[1:]), 3),
             "answer": completed.stdout.splitlines()[1].strip()}
 
 

@@ -73,10 +73,22 @@ def run_workload(backend: str, tickets: int, repeat: int) -> dict:
     )
     if completed.returncode != 0:
         raise SystemExit(f"workload failed on {backend}:\n{completed.stderr}")
+    return {**json.loads(completed.stdout), "url": url}
+
+
+def run_questions(urls: list[str]) -> dict:
+    """The question benchmark (benchmarks/questions.py) in a process of its own."""
+    print("questions …", file=sys.stderr)
+    command = [sys.executable, "-m", "benchmarks.questions", "--seconds", "5"]
+    for url in urls:
+        command += ["--db", url]
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise SystemExit(f"question benchmark failed:\n{completed.stderr}")
     return json.loads(completed.stdout)
 
 
-def summary(runs: list[dict], large: int, small: int) -> str:
+def summary(runs: list[dict], large: int, small: int, questions: dict | None = None) -> str:
     by_key = {(run["backend"], run["tickets"]): run for run in runs}
     backends = sorted({run["backend"] for run in runs})
     lines = [f"Measured {datetime.now(timezone.utc):%Y-%m-%d} on this project's CI machine "
@@ -93,6 +105,15 @@ def summary(runs: list[dict], large: int, small: int) -> str:
         lambda b: f"{max(q['ratio'] for q in by_key[(b, large)]['queries']):.2f}×")
     row("all queries give the hand-written numbers",
         lambda b: "yes" if all(q["same_numbers"] for q in by_key[(b, large)]["queries"]) else "**no**")
+    if questions:
+        starts = {start["backend"]: start["cold_start_seconds"]
+                  for start in questions["cold_start"]}
+        row("`kpibot ask` cold start, one question answered",
+            lambda b: f"{starts[b]:.2f} s" if b in starts else "–")
+        reading = questions["reading"]
+        lines.append(f"| question reading, one core (no database) | "
+                     f"{reading['questions_per_second']:,} questions/s "
+                     f"({reading['microseconds_per_question']} µs each) |" + " |" * (len(backends) - 1))
     lines += ["", "| query | " + " | ".join(f"{b} engine / SQL (ratio)" for b in backends) + " |",
               "|---|" + "---|" * len(backends)]
     names = [q["query"] for q in by_key[(backends[0], large)]["queries"]]
@@ -125,12 +146,14 @@ def main() -> None:
     for backend in args.backends.split(","):
         for tickets in sorted({args.small, args.tickets}):
             runs.append(run_workload(backend, tickets, args.repeat))
+    questions = run_questions([run["url"] for run in runs if run["tickets"] == args.tickets])
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    payload = {"measured_at": stamp, "tickets": args.tickets, "small": args.small, "runs": runs}
+    payload = {"measured_at": stamp, "tickets": args.tickets, "small": args.small, "runs": runs,
+               "questions": questions}
     (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
     (RESULTS / "latest.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
-    table = summary(runs, args.tickets, args.small)
+    table = summary(runs, args.tickets, args.small, questions)
     (RESULTS / "latest.md").write_text(table + "\n", encoding="utf-8")
     if not args.no_readme:
         write_readme(table)
