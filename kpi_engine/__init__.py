@@ -6,6 +6,9 @@ cheap):
 - `open_database(url)` → a SQLAlchemy engine with the schema migrated;
 - `KpiEngine(db, settings).run(KpiQuery(...))` → `KpiResult` (`.to_json()` is the contract's
   JSON answer); `.explain(query)` → the SQL and the definition line;
+- `QuestionAnswerer.from_settings(settings).ask("what was FCR last week for tier 1?")` →
+  `Answer` (the result, or the refusal with suggestions); `read_question(text, workspace)` and
+  `follow_up(previous_query, text, workspace)` → `KpiQuery` (offline, no database);
 - `import_csv(db, tickets_csv, surveys_csv)` → `ImportReport`;
 - `parse_period(words, now=..., tz=...)`, `previous_period(...)` → `Period`;
 - `METRICS`, `get_metric(id)`: the metric registry;
@@ -25,6 +28,15 @@ _EXPORTS = {
     "KpiResult": "kpi_engine.query",
     "Filter": "kpi_engine.query",
     "Measurement": "kpi_engine.query",
+    "QuestionAnswerer": "kpi_engine.answers",
+    "Answer": "kpi_engine.answers",
+    "read_question": "kpi_engine.question.rules",
+    "follow_up": "kpi_engine.question.followup",
+    "understand": "kpi_engine.question.understanding",
+    "Workspace": "kpi_engine.question.draft",
+    "Lexicon": "kpi_engine.question.lexicon",
+    "load_lexicon": "kpi_engine.question.lexicon",
+    "QuestionRefused": "kpi_engine.errors",
     "import_csv": "kpi_engine.ingest",
     "ImportReport": "kpi_engine.ingest",
     "Period": "kpi_engine.periods",

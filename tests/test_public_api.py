@@ -18,3 +18,11 @@ def test_importing_the_package_is_cheap():
     code = "import sys, kpi_engine; print('sqlalchemy' in sys.modules, 'slack_bolt' in sys.modules)"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert output.stdout.split() == ["False", "False"]
+
+
+def test_the_offline_question_path_never_loads_langchain():
+    code = ("import sys; from kpi_engine.answers import QuestionAnswerer; "
+            "from kpi_engine.question import read_question, follow_up, understand; "
+            "print('langchain' in sys.modules or 'langchain_core' in sys.modules)")
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert output.stdout.split() == ["False"]
