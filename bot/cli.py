@@ -67,7 +67,7 @@ def _fail(message: str, suggestions: list[str], as_json: bool, code: int = EXIT_
     if as_json:
         click.echo(json.dumps({"error": message, "suggestions": suggestions}))
     else:
-        hint = f" (try: {', '.join(suggestions[:5])})" if suggestions else ""
+        hint = f" (try: {'; '.join(suggestions[:5])})" if suggestions else ""
         click.echo(f"kpibot: {message}{hint}", err=True)
     sys.exit(code)
 

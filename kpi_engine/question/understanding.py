@@ -14,6 +14,8 @@ from kpi_engine.question.draft import Assumption, Workspace, resolve_draft
 from kpi_engine.question.followup import follow_up
 from kpi_engine.question.rules import read_question
 
+MAX_REASON_CHARS = 200  # a model's text quoted in an answer is cut to this
+
 
 @dataclass(frozen=True)
 class Understanding:
@@ -43,7 +45,9 @@ def understand(text: str, workspace: Workspace, *, previous: KpiQuery | None = N
             fallback_note = f"its reading was not a valid query: {invalid.message}"
     query = follow_up(previous, text, workspace) if previous else read_question(text, workspace)
     if fallback_note:
-        note = Assumption(f"the language model was not used ({fallback_note}); read by the "
+        reason = fallback_note if len(fallback_note) <= MAX_REASON_CHARS \
+            else fallback_note[:MAX_REASON_CHARS - 1] + "…"
+        note = Assumption(f"the language model was not used ({reason}); read by the "
                           "offline rules", "reader")
         query = replace(query, assumptions=(*query.assumptions, note))
     return Understanding(query, "offline")
