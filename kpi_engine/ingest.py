@@ -58,10 +58,10 @@ from kpi_engine.staging import (
     bad_lines,
     postgres_drop_for_bulk_load,
     removed_tags,
-    staging_metadata,
     staged_surveys,
     staged_tags,
     staged_tickets,
+    staging_metadata,
 )
 
 MAX_REPORTED_BAD_ROWS = 1000

@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from kpi_engine.database import create_database_engine, migrate
-from kpi_engine.engine import KpiEngine
 from kpi_engine.dimension_values import record_dimension_values
+from kpi_engine.engine import KpiEngine
 from kpi_engine.schema import metadata, survey_requests, survey_responses, ticket_tags, tickets
 from kpi_engine.settings import Settings
 

@@ -7,9 +7,9 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from conftest import add_survey_responses, add_tickets
 
 from bot.cli import main
-from conftest import add_survey_responses, add_tickets
 
 U = timezone.utc
 NOW = "2026-11-22T14:05:00+00:00"

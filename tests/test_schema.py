@@ -12,10 +12,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from conftest import add_tickets
 
 import kpi_engine.database as database
 from kpi_engine.schema import SCHEMA_REVISION, metadata, tickets
-from conftest import add_tickets
 
 
 def test_schema_revision_is_the_migrations_head():

@@ -11,8 +11,8 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
-from timeline import LAST_WEEK, after, at, run
 from conftest import NOW, add_survey_responses, add_tickets, make_settings
+from timeline import LAST_WEEK, after, at, run
 
 from kpi_engine.engine import KpiEngine
 from kpi_engine.errors import UnknownNameError

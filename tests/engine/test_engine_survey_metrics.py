@@ -11,15 +11,12 @@ import math
 from datetime import datetime
 
 import pytest
-from timeline import at, run
 from conftest import add_survey_requests, add_survey_responses, add_tickets, make_settings
+from timeline import at, run
 
 from kpi_engine.engine import KpiEngine
 from kpi_engine.query import Filter
 from kpi_engine.vocabulary import Dimension
-
-
-
 
 
 def add_scored(db, kind: str, answers: list[tuple[str, int, datetime]], **ticket) -> None:

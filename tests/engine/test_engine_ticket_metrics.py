@@ -9,11 +9,10 @@ versa). Expected values are worked out by hand in the test.
 
 from __future__ import annotations
 
-
 import pytest
 import sqlalchemy as sa
-from timeline import LAST_WEEK, after, at, run
 from conftest import NOW, add_tickets, make_settings
+from timeline import LAST_WEEK, after, at, run
 
 from kpi_engine.engine import KpiEngine
 from kpi_engine.periods import parse_period, period_from_bounds
