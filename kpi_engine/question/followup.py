@@ -16,7 +16,8 @@ from kpi_engine.question.draft import (
     Workspace,
     resolve_values,
 )
-from kpi_engine.question.rules import DEFAULT_TOP, Reading, read
+from kpi_engine.question.reading import Reading
+from kpi_engine.question.rules import DEFAULT_TOP, read
 from kpi_engine.vocabulary import Dimension, SurveyKind
 
 SURVEY_KINDS = {kind.value for kind in SurveyKind}

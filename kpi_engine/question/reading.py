@@ -1,0 +1,77 @@
+"""What the offline reader works on: `Word`, one word of a question with what the phrase index
+says it is, and `Reading`, what the words of one question say before anything is checked
+against the registry or the database (follow-ups use the parts it leaves empty).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kpi_engine.metrics import METRICS_BY_ID
+from kpi_engine.question.draft import Assumption, FilterDraft, QueryDraft
+from kpi_engine.question.phrases import Entry
+from kpi_engine.vocabulary import Dimension, Direction
+
+
+@dataclass
+class Word:
+    """One word of the question (lower case), or a placeholder for a period expression."""
+
+    text: str
+    original: str
+    start: int
+    entry: Entry | None = None
+    span: int = 1  # how many words the entry covers (set on the first of them)
+    covered: bool = False  # part of a phrase that starts at an earlier word
+    period: int | None = None
+    used: bool = False  # consumed by a neighbour (a tier number, a name after "agent")
+    corrected: bool = False  # a misspelling read as a known phrase
+
+
+@dataclass
+class Reading:
+    """What the words of one question say, before any of it is checked against the registry
+    or the database. Follow-ups use the parts it leaves empty."""
+
+    metrics: list[tuple[str, int, str]] = field(default_factory=list)  # (id, strength, words)
+    period: str | None = None
+    compare: bool = False
+    compare_to: str | None = None
+    filters: dict[Dimension, list[str]] = field(default_factory=dict)
+    group_by: list[Dimension] = field(default_factory=list)
+    all_of: list[Dimension] = field(default_factory=list)  # "all tiers", "any channel"
+    overall: bool = False
+    also: bool = False
+    rank: str | None = None  # best, worst, high, low
+    limit: int | None = None
+    default_limit: bool = False
+    percentiles: bool = False
+    survey: bool = False
+    assumptions: list[Assumption] = field(default_factory=list)
+    understood: int = 0
+
+    @property
+    def metric(self) -> str | None:
+        return self.metrics[0][0] if self.metrics else None
+
+    def says_anything(self) -> bool:
+        return bool(self.metrics or self.period or self.compare or self.filters or self.group_by
+                    or self.all_of or self.overall or self.rank or self.limit
+                    or self.percentiles)
+
+    def worst_first(self, metric_id: str) -> bool:
+        """Whether the groups go worst first: "worst", or "highest" of a lower-is-better KPI,
+        or "lowest" of any other."""
+        lower_is_better = METRICS_BY_ID[metric_id].direction is Direction.LOWER
+        return {"worst": True, "best": False, "high": lower_is_better,
+                "low": not lower_is_better}.get(self.rank or "best", False)
+
+    def draft(self, metric_id: str) -> QueryDraft:
+        return QueryDraft(
+            metric=metric_id, period=self.period, compare=self.compare,
+            compare_to=self.compare_to,
+            filters=[FilterDraft(dimension=d.value, values=v) for d, v in self.filters.items()],
+            group_by=[d.value for d in self.group_by + self.all_of],
+            order="worst" if self.worst_first(metric_id) else "best",
+            limit=self.limit, percentiles=self.percentiles,
+        )
