@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from kpi_engine.errors import QuestionRefused
 from kpi_engine.query import parse_dimension
-from kpi_engine.question.phrases import FILLER, NUMBER_WORDS, Entry
+from kpi_engine.question.phrases import FILLER, NUMBER_WORDS, Entry, Kind
 from kpi_engine.question.reading import Reading, Word
 from kpi_engine.vocabulary import Dimension
 
@@ -19,7 +19,7 @@ def leading_words(words: list[Word]) -> list[Word]:
 
 
 def _number(word: Word | None) -> int | None:
-    if word is None or word.entry is not None and word.entry.kind != "number":
+    if word is None or word.entry is not None:
         return None
     if word.text.isascii() and word.text.isdigit() and len(word.text) <= 4:
         return int(word.text)
@@ -72,20 +72,20 @@ def _apply(entry: Entry, word: Word, before: Word | None, after: Word | None,
            heads: list[Word], position: int, reading: Reading) -> None:
     kind = entry.kind
     reading.understood += 1
-    if kind == "metric":
+    if kind is Kind.METRIC:
         reading.metrics.append((entry.name, entry.strength, word.text))
-    elif kind == "value":
+    elif kind is Kind.VALUE:
         _refuse_exclusion(before, word)
         add_filter(reading, entry.dimension, entry.value)
-    elif kind == "dimension":
+    elif kind is Kind.DIMENSION:
         _dimension_word(entry, word, before, after, heads, position, reading)
-    elif kind == "group":
+    elif kind is Kind.GROUP:
         if after is not None and after.entry is None and after.period is None \
                 and after.text not in FILLER and "@" not in after.text:
             parse_dimension(after.original)  # raises: "region is not something … group by"
-    elif kind in ("compare", "change"):
+    elif kind in (Kind.COMPARE, Kind.CHANGE):
         reading.compare = True
-    elif kind in ("rank", "limit_rank"):
+    elif kind in (Kind.RANK, Kind.LIMIT_RANK):
         reading.rank = reading.rank if reading.rank in ("best", "worst") and \
             entry.name in ("high", "low") else entry.name
         count = _number(after) if after is not None else None
@@ -97,17 +97,17 @@ def _apply(entry: Entry, word: Word, before: Word | None, after: Word | None,
             after.used = True
         if count is not None:
             reading.limit = count
-        elif kind == "limit_rank":
+        elif kind is Kind.LIMIT_RANK:
             reading.default_limit = True
-    elif kind == "percentile":
+    elif kind is Kind.PERCENTILE:
         reading.percentiles = True
-    elif kind == "overall":
+    elif kind is Kind.OVERALL:
         reading.overall = True
-    elif kind == "also":
+    elif kind is Kind.ALSO:
         reading.also = True
-    elif kind == "survey":
+    elif kind is Kind.SURVEY:
         reading.survey = True
-    elif kind == "negation":
+    elif kind is Kind.NEGATION:
         _refuse_exclusion(word, after)
     else:  # which, all, cue: read by the words around them
         reading.understood -= 1
@@ -121,9 +121,9 @@ def add_filter(reading: Reading, dimension: Dimension, value: str) -> None:
 
 def _refuse_exclusion(negation: Word | None, value: Word | None) -> None:
     if negation is None or value is None or negation.entry is None \
-            or negation.entry.kind != "negation":
+            or negation.entry.kind is not Kind.NEGATION:
         return
-    if value.entry is not None and value.entry.kind in ("value", "dimension"):
+    if value.entry is not None and value.entry.kind in (Kind.VALUE, Kind.DIMENSION):
         raise QuestionRefused(
             f"I can't leave values out yet ({negation.original} {value.original}); name the "
             "ones to include instead", ["FCR for tier 2 and 3", "CSAT on chat and email"])
@@ -151,15 +151,15 @@ def _dimension_word(entry: Entry, word: Word, before: Word | None, after: Word |
         return
     lead = before.entry.kind if before is not None and before.entry is not None else None
     if _continues_breakdown(heads, position, reading):
-        lead = "group"  # "by tier and channel"
-    if lead == "all":
+        lead = Kind.GROUP  # "by tier and channel"
+    if lead is Kind.ALL:
         if dimension not in reading.all_of:
             reading.all_of.append(dimension)
-    elif entry.plural or lead in ("group", "which", "rank", "limit_rank") \
+    elif entry.plural or lead in (Kind.GROUP, Kind.WHICH, Kind.RANK, Kind.LIMIT_RANK) \
             or (before is not None and _number(before) is not None and before.used):
         if dimension not in reading.group_by:
             reading.group_by.append(dimension)
-        if lead == "which" and not entry.plural and reading.limit is None:
+        if lead is Kind.WHICH and not entry.plural and reading.limit is None:
             reading.limit = 1
     else:
         reading.understood -= 1
@@ -171,7 +171,7 @@ def _continues_breakdown(heads: list[Word], position: int, reading: Reading) -> 
             or heads[position - 1].text not in ("and", "plus"):
         return False
     earlier = heads[position - 2].entry
-    return earlier is not None and earlier.kind == "dimension" \
+    return earlier is not None and earlier.kind is Kind.DIMENSION \
         and earlier.dimension in reading.group_by
 
 
@@ -198,8 +198,7 @@ def _name_after(entry: Entry, word: Word, after: Word | None) -> Word | None:
     if after.period is not None or after.used:
         return None
     if entry.dimension in (Dimension.TAG, Dimension.CUSTOMER):
-        if after.entry is None or after.entry.kind not in ("dimension", "group", "compare",
-                                                           "cue", "metric"):
+        if after.entry is None or after.entry.kind not in (Kind.DIMENSION, Kind.GROUP, Kind.COMPARE, Kind.CUE, Kind.METRIC):
             return None if after.text in FILLER and after.entry is None else after
         return None
     if after.entry is None and after.text not in FILLER and _number(after) is None \

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from enum import Enum
 from functools import lru_cache
 
 from kpi_engine.metrics import METRICS
@@ -16,13 +17,33 @@ from kpi_engine.question.lexicon import Lexicon
 from kpi_engine.vocabulary import Dimension
 
 
+class Kind(Enum):
+    """What a known phrase is to the reader."""
+
+    METRIC = "metric"  # a KPI name: "FCR", "time to first reply"
+    VALUE = "value"  # a dimension value: "chat", "urgent", "billing", "Asha"
+    DIMENSION = "dimension"  # a dimension word: "agent", "teams", "tier"
+    GROUP = "group"  # a breakdown word: "by", "per", "each"
+    COMPARE = "compare"  # a comparison with the period named next: "vs", "compared"
+    CHANGE = "change"  # a comparison with the period before: "change", "trend"
+    RANK = "rank"  # "best", "worst", "highest", "fastest"
+    LIMIT_RANK = "limit_rank"  # "top", "bottom": a ranking that shows only the first few
+    WHICH = "which"  # "which": one group ("which agent")
+    PERCENTILE = "percentile"  # "median", "p90"
+    OVERALL = "overall"  # "overall", "no breakdown"
+    ALL = "all"  # "all", "any": "for all tiers" lifts a filter
+    ALSO = "also"  # "also by channel" adds to the breakdown
+    NEGATION = "negation"  # "excluding", "not": refused, never read as inclusion
+    SURVEY = "survey"  # "survey(s)": "response rate of csat surveys"
+    CUE = "cue"  # "for", "in", "on": a name is expected next
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """What a phrase is. kind: metric | value | dimension | group | compare | change | rank
-    | limit_rank | which | percentile | overall | all | also | negation | survey | cue."""
+    """What a phrase is, and for metrics and values which one."""
 
-    kind: str
-    name: str = ""  # metric id, rank direction (best, worst, high, low), number text
+    kind: Kind
+    name: str = ""  # metric id, or rank direction (best, worst, high, low)
     dimension: Dimension | None = None
     value: str = ""  # for values: the spelling looked up in the lexicon
     strength: int = 2  # metrics: 2 named, 1 a verb or generic word, 0 "tickets"
@@ -76,35 +97,35 @@ PRIORITY_SPELLINGS = {"urgent": "urgent"} | {
 TIER_SPELLINGS = {f"{prefix}{n}": str(n) for n in (1, 2, 3) for prefix in ("tier", "l", "t")}
 
 CLOSED_VOCABULARY: dict[str, Entry] = {
-    **dict.fromkeys(("by", "per", "each", "every", "across"), Entry("group")),
+    **dict.fromkeys(("by", "per", "each", "every", "across"), Entry(Kind.GROUP)),
     # a comparison with the period named next ("vs last month") ...
     **dict.fromkeys(("vs", "v", "versus", "compared", "compare", "comparison", "against",
-                     "than"), Entry("compare")),
+                     "than"), Entry(Kind.COMPARE)),
     # ... or with the period before, by the contract's rule ("how did CSAT change")
     **dict.fromkeys(("change", "changed", "changes", "changing", "trend", "trending",
                      "difference", "delta", "week over week", "month over month", "wow", "mom",
                      "up or down", "improve", "improved", "improving", "evolve", "evolved"),
-                    Entry("change")),
-    **dict.fromkeys(("best", "greatest"), Entry("rank", "best")),
-    **dict.fromkeys(("worst",), Entry("rank", "worst")),
-    "top": Entry("limit_rank", "best"), "bottom": Entry("limit_rank", "worst"),
+                    Entry(Kind.CHANGE)),
+    **dict.fromkeys(("best", "greatest"), Entry(Kind.RANK, "best")),
+    **dict.fromkeys(("worst",), Entry(Kind.RANK, "worst")),
+    "top": Entry(Kind.LIMIT_RANK, "best"), "bottom": Entry(Kind.LIMIT_RANK, "worst"),
     **dict.fromkeys(("highest", "most", "longest", "slowest", "largest", "biggest", "max",
-                     "maximum"), Entry("rank", "high")),
+                     "maximum"), Entry(Kind.RANK, "high")),
     **dict.fromkeys(("lowest", "least", "fewest", "fastest", "shortest", "smallest", "min",
-                     "minimum", "quickest"), Entry("rank", "low")),
-    **dict.fromkeys(("which", "whose"), Entry("which")),
+                     "minimum", "quickest"), Entry(Kind.RANK, "low")),
+    **dict.fromkeys(("which", "whose"), Entry(Kind.WHICH)),
     **dict.fromkeys(("median", "p50", "p90", "p95", "p99", "percentile", "percentiles",
-                     "distribution", "90th percentile"), Entry("percentile")),
+                     "distribution", "90th percentile"), Entry(Kind.PERCENTILE)),
     **dict.fromkeys(("overall", "total", "in total", "no breakdown", "without breakdown",
-                     "without a breakdown", "not broken down", "altogether"), Entry("overall")),
-    **dict.fromkeys(("all", "any"), Entry("all")),
-    **dict.fromkeys(("also", "too", "as well", "additionally"), Entry("also")),
+                     "without a breakdown", "not broken down", "altogether"), Entry(Kind.OVERALL)),
+    **dict.fromkeys(("all", "any"), Entry(Kind.ALL)),
+    **dict.fromkeys(("also", "too", "as well", "additionally"), Entry(Kind.ALSO)),
     **dict.fromkeys(("not", "excluding", "except", "exclude", "without", "other than", "non",
-                     "apart from", "besides"), Entry("negation")),
-    **dict.fromkeys(("survey", "surveys"), Entry("survey")),
+                     "apart from", "besides"), Entry(Kind.NEGATION)),
+    **dict.fromkeys(("survey", "surveys"), Entry(Kind.SURVEY)),
     # words after which a name is expected: an unknown word there is an unknown value
     **dict.fromkeys(("for", "in", "on", "from", "at", "of", "with", "via", "about"),
-                    Entry("cue")),
+                    Entry(Kind.CUE)),
 }
 
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -146,20 +167,20 @@ def _fixed_phrases() -> dict[tuple[str, ...], Entry]:
         phrases[_words(phrase)] = entry
     for dimension, words in DIMENSION_WORDS.items():
         for word in words:
-            phrases[_words(word)] = Entry("dimension", dimension=dimension,
+            phrases[_words(word)] = Entry(Kind.DIMENSION, dimension=dimension,
                                           plural=word.endswith("s") and not word.endswith("ss"))
-    phrases[("tagged",)] = Entry("dimension", dimension=Dimension.TAG)
+    phrases[("tagged",)] = Entry(Kind.DIMENSION, dimension=Dimension.TAG)
     for spelling, channel in CHANNEL_SPELLINGS.items():
-        phrases[_words(spelling)] = Entry("value", dimension=Dimension.CHANNEL, value=channel)
+        phrases[_words(spelling)] = Entry(Kind.VALUE, dimension=Dimension.CHANNEL, value=channel)
     for spelling, level in PRIORITY_SPELLINGS.items():
-        phrases[_words(spelling)] = Entry("value", dimension=Dimension.PRIORITY, value=level)
+        phrases[_words(spelling)] = Entry(Kind.VALUE, dimension=Dimension.PRIORITY, value=level)
     for spelling, tier in TIER_SPELLINGS.items():
-        phrases[(spelling,)] = Entry("value", dimension=Dimension.TIER, value=tier)
+        phrases[(spelling,)] = Entry(Kind.VALUE, dimension=Dimension.TIER, value=tier)
     for metric in METRICS:
         for phrase in (metric.id.replace("_", " "), *metric.synonyms):
-            phrases[_words(phrase)] = Entry("metric", metric.id)
+            phrases[_words(phrase)] = Entry(Kind.METRIC, metric.id)
     for phrase, (metric_id, strength) in WEAK_METRIC_PHRASES.items():
-        phrases[_words(phrase)] = Entry("metric", metric_id, strength=strength)
+        phrases[_words(phrase)] = Entry(Kind.METRIC, metric_id, strength=strength)
     return phrases
 
 
@@ -194,17 +215,17 @@ def phrase_index(lexicon: Lexicon) -> PhraseIndex:
         for spelling in lexicon.spellings(dimension):
             words = _words(spelling)
             if words and words not in phrases:
-                phrases[words] = Entry("value", dimension=dimension, value=spelling)
+                phrases[words] = Entry(Kind.VALUE, dimension=dimension, value=spelling)
     grouped: dict[str, list[tuple[tuple[str, ...], Entry]]] = defaultdict(list)
     for words, entry in phrases.items():
         grouped[words[0]].append((words, entry))
     by_first = {first: tuple(sorted(found, key=lambda item: -len(item[0])))
                 for first, found in grouped.items()}
     fuzzy = {" ".join(words): entry for words, entry in phrases.items()
-             if entry.kind in ("metric", "value") and len(" ".join(words)) >= 4
+             if entry.kind in (Kind.METRIC, Kind.VALUE) and len(" ".join(words)) >= 4
              and entry.strength > 0}
     shown = {choice: " or ".join(lexicon.lookup(entry.dimension, entry.value)) or choice
-             for choice, entry in fuzzy.items() if entry.kind == "value"}
+             for choice, entry in fuzzy.items() if entry.kind is Kind.VALUE}
     index = PhraseIndex(by_first_word=by_first, fuzzy_choices=tuple(fuzzy), fuzzy_entries=fuzzy,
                         shown=shown)
     if len(_INDEXES) > 16:

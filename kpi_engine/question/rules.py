@@ -22,7 +22,7 @@ from kpi_engine.periods import PeriodKind, find_periods
 from kpi_engine.query import KpiQuery
 from kpi_engine.question.draft import EXAMPLE_QUESTIONS, Assumption, Workspace, resolve_draft
 from kpi_engine.question.grammar import add_filter, leading_words, neighbour, walk, walk_corrected
-from kpi_engine.question.phrases import TOKEN, phrase_index
+from kpi_engine.question.phrases import TOKEN, Kind, phrase_index
 from kpi_engine.question.reading import Reading, Word
 from kpi_engine.question.typos import correct_typos
 from kpi_engine.vocabulary import Dimension, SurveyKind
@@ -131,7 +131,7 @@ def _place_periods(reading: Reading, question: str, words: list[Word],
     is the period to compare with."""
     if not spans:
         return
-    cue = next((w.start for w in words if w.entry is not None and w.entry.kind == "compare"),
+    cue = next((w.start for w in words if w.entry is not None and w.entry.kind is Kind.COMPARE),
                None)
     main = [s for s in spans if cue is None or s[0] < cue]
     after_cue = [s for s in spans if cue is not None and s[0] > cue]
@@ -203,7 +203,7 @@ def _check_leftovers(question: str, words: list[Word], unknown: list[Word], read
         return  # the missing KPI is the better message
     for word in unknown:
         before = neighbour(heads, positions[id(word)], -1)
-        if before is not None and before.entry is not None and before.entry.kind == "cue":
+        if before is not None and before.entry is not None and before.entry.kind is Kind.CUE:
             raise _unknown_name(word, workspace)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from kpi_engine.errors import QuestionRefused
 from kpi_engine.question.draft import Assumption
 from kpi_engine.question.lexicon import closest
+from kpi_engine.question.phrases import Kind
 
 MAX_WINDOW = 3  # a misspelt phrase spans at most three words
 
@@ -60,4 +61,4 @@ def _free(word) -> bool:
     """A word a misspelt phrase may span: unknown, filler, a bare dimension word, "survey"."""
     if word.period is not None or word.used or word.covered:
         return False
-    return word.entry is None or word.entry.kind in ("dimension", "survey")
+    return word.entry is None or word.entry.kind in (Kind.DIMENSION, Kind.SURVEY)
