@@ -170,8 +170,10 @@ def resolve_values(dimension: Dimension, spellings: list[str] | tuple[str, ...],
         if len(found) > 1:
             shown = ", ".join(found[:-1]) + " or " + found[-1]
             together = "both are" if len(found) == 2 else f"all {len(found)} are"
-            note = Assumption(f"{spelling.strip()!r} could be {shown}: {together} counted "
-                              "together (name one to narrow it)", dimension.value)
+            name = next((part for part in found[0].split()  # as the lexicon writes it
+                         if part.lower() == spelling.strip().lower()), spelling.strip())
+            note = Assumption(f"{name!r} could be {shown}: {together} counted together (name "
+                              "one to narrow it)", dimension.value)
         values.extend(found)
     return tuple(dict.fromkeys(values)), note
 
