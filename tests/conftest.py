@@ -157,3 +157,23 @@ def add_survey_requests(engine: sa.Engine, *rows: dict) -> None:
     """Insert requests: ticket_id, kind, sent_at (source defaults to import)."""
     with engine.begin() as connection:
         connection.execute(survey_requests.insert(), [{"source": "import"} | row for row in rows])
+
+
+def run_kpibot(capsys, monkeypatch, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    """Run `kpibot ARGS` in this process (stdin from `stdin` when given); return (exit status,
+    stdout, stderr). No traceback may reach either stream."""
+    import io
+
+    from bot.cli import main
+
+    monkeypatch.setenv("KPIBOT_ERROR_LOG", "/dev/null")
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code or 0
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err

@@ -7,25 +7,10 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from conftest import add_survey_responses, add_tickets
-
-from bot.cli import main
+from conftest import add_survey_responses, add_tickets, run_kpibot
 
 U = timezone.utc
 NOW = "2026-11-22T14:05:00+00:00"
-
-
-def run(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
-    """Run `kpibot ARGS` in this process; return (exit status, stdout, stderr)."""
-    monkeypatch.setenv("KPIBOT_ERROR_LOG", "/dev/null")
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code or 0
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
 
 
 @pytest.fixture
@@ -52,7 +37,7 @@ def desk(sqlite_db):
 
 
 def test_kpi_json_is_the_contract_answer(desk, capsys, monkeypatch):
-    code, out, _ = run(capsys, monkeypatch, "kpi", "fcr", "--period", "last week", "--db", desk, "--now", NOW, "--json")
+    code, out, _ = run_kpibot(capsys, monkeypatch, "kpi", "fcr", "--period", "last week", "--db", desk, "--now", NOW, "--json")
     assert code == 0
     answer = json.loads(out)
     # a and b are one-touch; c has two replies; d was reopened: 2 of 4.
@@ -67,7 +52,7 @@ def test_kpi_json_is_the_contract_answer(desk, capsys, monkeypatch):
 
 
 def test_kpi_filters_breakdown_and_compare(desk, capsys, monkeypatch):
-    code, out, _ = run(capsys, monkeypatch, "kpi", "fcr", "--period", "last week", "--where", "tier=2",
+    code, out, _ = run_kpibot(capsys, monkeypatch, "kpi", "fcr", "--period", "last week", "--where", "tier=2",
                        "--by", "team", "--compare", "--db", desk, "--now", NOW, "--json")
     assert code == 0
     answer = json.loads(out)
@@ -79,7 +64,7 @@ def test_kpi_filters_breakdown_and_compare(desk, capsys, monkeypatch):
 
 
 def test_kpi_human_output_reads_at_a_glance(desk, capsys, monkeypatch):
-    code, out, _ = run(capsys, monkeypatch, "kpi", "csat", "--period", "last week", "--db", desk, "--now", NOW)
+    code, out, _ = run_kpibot(capsys, monkeypatch, "kpi", "csat", "--period", "last week", "--db", desk, "--now", NOW)
     assert code == 0
     assert "50.0%" in out  # one of two answers scored 4–5
     assert "n = 2 responses" in out
@@ -87,7 +72,7 @@ def test_kpi_human_output_reads_at_a_glance(desk, capsys, monkeypatch):
 
 
 def test_kpi_without_a_period_assumes_last_7_days(desk, capsys, monkeypatch):
-    code, out, _ = run(capsys, monkeypatch, "kpi", "resolved", "--db", desk, "--now", NOW, "--json")
+    code, out, _ = run_kpibot(capsys, monkeypatch, "kpi", "resolved", "--db", desk, "--now", NOW, "--json")
     assert code == 0
     answer = json.loads(out)
     assert answer["assumptions"] == ["no period given: last 7 days"]
@@ -110,13 +95,13 @@ def test_kpi_without_a_period_assumes_last_7_days(desk, capsys, monkeypatch):
          "malformed-now", "unknown-zone", "start-without-end"],
 )
 def test_bad_input_gets_one_clear_line_and_no_number(desk, capsys, monkeypatch, args, words):
-    code, out, err = run(capsys, monkeypatch, *args, "--db", desk, *(["--now", NOW] if "--now" not in args else []))
+    code, out, err = run_kpibot(capsys, monkeypatch, *args, "--db", desk, *(["--now", NOW] if "--now" not in args else []))
     assert code == 1
     assert out == ""
     assert err.startswith("kpibot: ") and err.count("\n") == 1
     assert words in err
 
-    code, out, err = run(capsys, monkeypatch, *args, "--db", desk,
+    code, out, err = run_kpibot(capsys, monkeypatch, *args, "--db", desk,
                          *(["--now", NOW] if "--now" not in args else []), "--json")
     assert code == 1
     answer = json.loads(out)
@@ -125,25 +110,25 @@ def test_bad_input_gets_one_clear_line_and_no_number(desk, capsys, monkeypatch, 
 
 
 def test_unreachable_database_is_a_clear_message(capsys, monkeypatch):
-    code, out, err = run(capsys, monkeypatch, "kpi", "fcr", "--db",
+    code, out, err = run_kpibot(capsys, monkeypatch, "kpi", "fcr", "--db",
                          "postgresql+psycopg://nobody@127.0.0.1:1/none", "--now", NOW)
     assert code == 1
     assert "cannot reach the database" in err and err.count("\n") == 1
 
 
 def test_not_a_database_url(capsys, monkeypatch):
-    code, _, err = run(capsys, monkeypatch, "kpi", "fcr", "--db", "not a url", "--now", NOW)
+    code, _, err = run_kpibot(capsys, monkeypatch, "kpi", "fcr", "--db", "not a url", "--now", NOW)
     assert code == 1 and "not a database URL" in err
 
 
 def test_usage_error_with_json_prints_json(capsys, monkeypatch):
-    code, out, _ = run(capsys, monkeypatch, "kpi", "fcr", "--bogus", "--json")
+    code, out, _ = run_kpibot(capsys, monkeypatch, "kpi", "fcr", "--bogus", "--json")
     assert code == 2
     assert "error" in json.loads(out)
 
 
 def test_explain_prints_the_sql_without_running_it(desk, capsys, monkeypatch):
-    code, out, _ = run(capsys, monkeypatch, "kpi", "fcr", "--period", "last week", "--db", desk,
+    code, out, _ = run_kpibot(capsys, monkeypatch, "kpi", "fcr", "--period", "last week", "--db", desk,
                        "--now", NOW, "--explain")
     assert code == 0
     assert out.startswith("-- share of tickets solved")
@@ -152,14 +137,14 @@ def test_explain_prints_the_sql_without_running_it(desk, capsys, monkeypatch):
 
 def test_demo_builds_a_desk_and_shows_last_week(tmp_path, capsys, monkeypatch):
     url = f"sqlite:///{tmp_path / 'demo' / 'kpibot-demo.db'}"
-    code, out, _ = run(capsys, monkeypatch, "demo", "--tickets", "3000", "--db", url, "--now", NOW)
+    code, out, _ = run_kpibot(capsys, monkeypatch, "demo", "--tickets", "3000", "--db", url, "--now", NOW)
     assert code == 0
     assert "Generated 3,000 tickets" in out
     assert "last week (Mon 9 Nov – Sun 15 Nov 2026) vs the week before" in out
     for label in ("First contact resolution", "Customer satisfaction (CSAT)", "Backlog"):
         assert label in out
     # Running it again updates the same demo tickets in place: nothing new.
-    code, out, _ = run(capsys, monkeypatch, "demo", "--tickets", "3000", "--db", url, "--now", NOW)
+    code, out, _ = run_kpibot(capsys, monkeypatch, "demo", "--tickets", "3000", "--db", url, "--now", NOW)
     assert code == 0
     assert "(0 new, 0 updated, 3,000 unchanged tickets)" in out
 
@@ -174,17 +159,17 @@ def test_import_twice_changes_nothing_and_a_bad_row_writes_nothing(tmp_path, cap
     url = f"sqlite:///{tmp_path / 'desk.db'}"
     good = tmp_path / "tickets.csv"
     good.write_text(TICKETS_CSV, encoding="utf-8")
-    code, out, _ = run(capsys, monkeypatch, "import", str(good), "--db", url)
+    code, out, _ = run_kpibot(capsys, monkeypatch, "import", str(good), "--db", url)
     assert code == 0 and "2 read — 2 new, 0 updated, 0 unchanged" in out
-    code, out, _ = run(capsys, monkeypatch, "import", str(good), "--db", url)
+    code, out, _ = run_kpibot(capsys, monkeypatch, "import", str(good), "--db", url)
     assert code == 0 and "2 read — 0 new, 0 updated, 2 unchanged" in out
 
     bad = tmp_path / "more.csv"
     bad.write_text(TICKETS_CSV.replace("t1,", "t3,").replace("chat", "fax"), encoding="utf-8")
-    code, out, err = run(capsys, monkeypatch, "import", str(bad), "--db", url)
+    code, out, err = run_kpibot(capsys, monkeypatch, "import", str(bad), "--db", url)
     assert code == 1 and out == ""
     assert "more.csv line 2: channel 'fax' is not one of chat, email, phone, slack, web, social" in err
     assert "Nothing was written" in err
-    code, out, _ = run(capsys, monkeypatch, "kpi", "resolved", "--period", "last week", "--db", url,
+    code, out, _ = run_kpibot(capsys, monkeypatch, "kpi", "resolved", "--period", "last week", "--db", url,
                        "--now", NOW, "--json")
     assert json.loads(out)["n"] == 2  # t1 and t2: the rejected file's t3 was not written

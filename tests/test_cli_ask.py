@@ -8,14 +8,12 @@ Sunday 2026-11-22 14:05 UTC. Every expected value is worked out by hand next to 
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, datetime
 
 import pytest
-from conftest import add_survey_responses, add_tickets
+from conftest import add_survey_responses, add_tickets, run_kpibot
 
-from bot.cli import main
 from kpi_engine.database import open_database
 
 U = UTC
@@ -95,23 +93,8 @@ def desk(tmp_path, monkeypatch) -> str:
     return url
 
 
-def run(capsys, monkeypatch, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    """Run `kpibot ARGS` in this process; return (exit status, stdout, stderr)."""
-    monkeypatch.setenv("KPIBOT_ERROR_LOG", "/dev/null")
-    if stdin is not None:
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code or 0
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
-
-
 def ask(capsys, monkeypatch, desk: str, *args: str, stdin: str | None = None):
-    return run(capsys, monkeypatch, "ask", *args, "--db", desk, "--now", NOW, stdin=stdin)
+    return run_kpibot(capsys, monkeypatch, "ask", *args, "--db", desk, "--now", NOW, stdin=stdin)
 
 
 # --- one question -------------------------------------------------------------------------------

@@ -11,35 +11,25 @@ Clock: NOW = Sunday 2026-11-22 14:05 UTC, weeks from Monday.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from kpi_engine.errors import UserError
 
-NOW = datetime(2026, 11, 22, 14, 5, tzinfo=timezone.utc)
-
-
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
-
-
-def off(hours: int, *parts: int) -> datetime:
-    return datetime(*parts, tzinfo=timezone(timedelta(hours=hours)))
-
-
-LAST_7_DAYS = (utc(2026, 11, 15, 14, 5), NOW)
-YESTERDAY = (utc(2026, 11, 21), utc(2026, 11, 22))
-THIS_WEEK = (utc(2026, 11, 16), NOW)
-LAST_WEEK = (utc(2026, 11, 9), utc(2026, 11, 16))
-THIS_MONTH = (utc(2026, 11, 1), NOW)
-LAST_MONTH = (utc(2026, 10, 1), utc(2026, 11, 1))
-OCTOBER = LAST_MONTH
-SEPTEMBER = (utc(2026, 9, 1), utc(2026, 10, 1))
-LAST_30_DAYS = (utc(2026, 10, 23, 14, 5), NOW)
-BERLIN = "Europe/Berlin"
-BER_YESTERDAY = (off(1, 2026, 11, 21), off(1, 2026, 11, 22))
-BER_LAST_WEEK = (off(1, 2026, 11, 9), off(1, 2026, 11, 16))
+from .hand_periods import (
+    BER_LAST_WEEK,
+    BER_YESTERDAY,
+    BERLIN,
+    LAST_7_DAYS,
+    LAST_30_DAYS,
+    LAST_MONTH,
+    LAST_WEEK,
+    OCTOBER,
+    SEPTEMBER,
+    THIS_MONTH,
+    THIS_WEEK,
+    YESTERDAY,
+)
 
 
 def base(text: str, metric: str, period=None, *, tz: str = "UTC", **fields):

@@ -15,9 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-from pydantic import Field
 
 from kpi_engine.errors import UnknownNameError, UserError
 from kpi_engine.metrics import METRICS
@@ -35,42 +33,11 @@ from kpi_engine.question.llm import (
 )
 from kpi_engine.vocabulary import Dimension
 
+from .fake_models import FailingFake, SlowFake, ToolCallingFake, answering
+
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 22, 14, 5, tzinfo=UTC)  # a Sunday
 QUESTION = "what was FCR last week for tier 1?"
-
-
-class ToolCallingFake(GenericFakeChatModel):
-    """A fake chat model that accepts tools (as `with_structured_output` needs) and records
-    the tools bound and the messages it was sent."""
-
-    bound: list = Field(default_factory=list)
-    received: list = Field(default_factory=list)
-
-    def bind_tools(self, tools, **kwargs):
-        self.bound.append((list(tools), kwargs))
-        return self
-
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
-        self.received.append(list(messages))
-        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
-
-
-class FailingFake(ToolCallingFake):
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
-        raise RuntimeError("provider is down")
-
-
-class SlowFake(ToolCallingFake):
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
-        time.sleep(2)
-        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
-
-
-def answering(args: dict, model_class: type[ToolCallingFake] = ToolCallingFake):
-    """A fake whose one answer is a QueryDraft tool call with these arguments."""
-    call = {"name": "QueryDraft", "args": args, "id": "call_1"}
-    return model_class(messages=iter([AIMessage(content="", tool_calls=[call])]))
 
 
 @pytest.fixture

@@ -8,13 +8,10 @@ agents incl. Asha Rao, Sam Lee, Sam Ortiz; teams billing, technical, ...
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import pytest
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
-from pydantic import Field
 
 from kpi_engine.errors import UserError
 from kpi_engine.periods import CalendarUnit, Period, PeriodKind
@@ -22,42 +19,13 @@ from kpi_engine.query import Filter, KpiQuery
 from kpi_engine.question.understanding import Understanding, understand
 from kpi_engine.vocabulary import Dimension
 
+from .fake_models import FailingFake, SlowFake, ToolCallingFake, answering
+
 NOW = datetime(2026, 11, 22, 14, 5, tzinfo=UTC)
 LAST_WEEK = (datetime(2026, 11, 9, tzinfo=UTC), datetime(2026, 11, 16, tzinfo=UTC))
 LAST_MONTH = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
 LAST_7_DAYS = (datetime(2026, 11, 15, 14, 5, tzinfo=UTC), NOW)
 FALLBACK = "the language model was not used ("
-
-
-class ToolCallingFake(GenericFakeChatModel):
-    """A fake chat model that accepts tools (as `with_structured_output` needs) and records
-    the messages it was sent."""
-
-    received: list = Field(default_factory=list)
-
-    def bind_tools(self, tools, **kwargs):
-        return self
-
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
-        self.received.append(list(messages))
-        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
-
-
-class FailingFake(ToolCallingFake):
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
-        raise RuntimeError("provider is down")
-
-
-class SlowFake(ToolCallingFake):
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
-        time.sleep(2)
-        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
-
-
-def answering(args: dict, model_class: type[ToolCallingFake] = ToolCallingFake):
-    """A fake whose one answer is a QueryDraft tool call with these arguments."""
-    call = {"name": "QueryDraft", "args": args, "id": "call_1"}
-    return model_class(messages=iter([AIMessage(content="", tool_calls=[call])]))
 
 
 def fallback_notes(query: KpiQuery) -> list[str]:
