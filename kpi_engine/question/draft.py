@@ -21,6 +21,7 @@ from kpi_engine.question.lexicon import Lexicon
 from kpi_engine.vocabulary import Dimension
 
 DEFAULT_PERIOD_ASSUMPTION = "no period given: last 7 days"
+DEFAULT_TOP = 5  # groups shown for "top agents" with no number
 MAX_LIMIT = 100
 
 
@@ -115,12 +116,7 @@ def resolve_draft(draft: QueryDraft, workspace: Workspace,
         period = workspace.default_period()
         notes.append(Assumption(DEFAULT_PERIOD_ASSUMPTION, "period"))
     previous = workspace.period(draft.compare_to) if draft.compare_to else None
-    if previous is not None and (previous.start, previous.end) == (period.start, period.end):
-        previous = None  # "last week vs the previous week": the rule's previous period
-    if previous is not None and previous.start > period.start:
-        period, previous = previous, period
-        notes.append(Assumption(f"compared {period.label} with {previous.label} (the earlier "
-                                "one is the previous period)", "period"))
+    period, previous = ordered_comparison(period, previous, notes)
     filters = []
     for item in draft.filters:
         dimension = parse_dimension(item.dimension)
@@ -136,11 +132,8 @@ def resolve_draft(draft: QueryDraft, workspace: Workspace,
         raise UserError(f"I can show between 1 and {MAX_LIMIT} groups, not {draft.limit}",
                         [f"top 3 {group_by[0].value}s by {metric.id}" if group_by
                          else f"top 3 agents by {metric.id}"])
-    percentiles = draft.percentiles
-    if percentiles and not metric.has_percentiles:
-        percentiles = False
-        notes.append(Assumption(f"median and p90 exist for time KPIs only; {metric.label} is "
-                                "shown as usual", "metric"))
+    percentiles = percentiles_for(metric.id, draft.percentiles, asked=draft.percentiles,
+                                  notes=notes)
     return KpiQuery(
         metric=metric.id,
         period=period,
@@ -153,6 +146,37 @@ def resolve_draft(draft: QueryDraft, workspace: Workspace,
         worst_first=draft.order == "worst",
         assumptions=tuple(notes),
     )
+
+
+def ordered_comparison(period: Period, previous: Period | None,
+                       notes: list) -> tuple[Period, Period | None]:
+    """The period asked about and the one compared with, as the question named them: the same
+    period twice ("last week vs the previous week") leaves the comparison to the contract's
+    rule (None); a later one named second is swapped in front, and the answer says so."""
+    if previous is None or (previous.start, previous.end) == (period.start, period.end):
+        return period, None
+    if previous.start > period.start:
+        notes.append(Assumption(f"compared {previous.label} with {period.label} (the earlier "
+                                "one is the previous period)", "period"))
+        return previous, period
+    return period, previous
+
+
+def percentiles_for(metric_id: str, wanted: bool, *, asked: bool, notes: list) -> bool:
+    """Whether the query carries median and p90: only time KPIs have them; when this question
+    `asked` for them on another KPI, the answer says why they are missing."""
+    metric = get_metric(metric_id)
+    if wanted and not metric.has_percentiles:
+        if asked:
+            notes.append(Assumption(f"median and p90 exist for time KPIs only; {metric.label} "
+                                    "is shown as usual", "metric"))
+        return False
+    return wanted
+
+
+def top_assumption() -> Assumption:
+    """What a ranking without a number ("top agents") shows, said in the answer."""
+    return Assumption(f"no number given for the ranking: the first {DEFAULT_TOP} shown", "limit")
 
 
 def resolve_values(dimension: Dimension, spellings: list[str] | tuple[str, ...],

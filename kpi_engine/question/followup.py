@@ -12,12 +12,15 @@ from kpi_engine.errors import QuestionRefused
 from kpi_engine.query import Filter, KpiQuery
 from kpi_engine.question.draft import (
     DEFAULT_PERIOD_ASSUMPTION,
-    Assumption,
+    DEFAULT_TOP,
     Workspace,
+    ordered_comparison,
+    percentiles_for,
     resolve_values,
+    top_assumption,
 )
 from kpi_engine.question.reading import Reading
-from kpi_engine.question.rules import DEFAULT_TOP, read
+from kpi_engine.question.rules import read
 from kpi_engine.vocabulary import Dimension, SurveyKind
 
 SURVEY_KINDS = {kind.value for kind in SurveyKind}
@@ -46,10 +49,7 @@ def follow_up(previous: KpiQuery, text: str, workspace: Workspace) -> KpiQuery:
     if reading.compare_to:
         comparison = workspace.period(reading.compare_to)
         touched.add("period")
-    if comparison is not None and (comparison.start, comparison.end) == (period.start, period.end):
-        comparison = None  # "compared to the previous week" of last week: the rule's one
-    if comparison is not None and comparison.start > period.start:
-        period, comparison = comparison, period
+    period, comparison = ordered_comparison(period, comparison, notes)
     filters = {f.dimension: f for f in previous.filters}
     group_by = list(previous.group_by)
     for dimension in reading.all_of:
@@ -85,7 +85,8 @@ def follow_up(previous: KpiQuery, text: str, workspace: Workspace) -> KpiQuery:
         group_by=tuple(group_by),
         limit=limit if group_by else None,
         worst_first=worst_first if group_by else False,
-        percentiles=_percentiles(previous, reading, metric, notes),
+        percentiles=percentiles_for(metric, previous.percentiles or reading.percentiles,
+                                    asked=reading.percentiles, notes=notes),
         assumptions=tuple(dict.fromkeys([*kept, *notes])),
     )
 
@@ -103,20 +104,7 @@ def _ranking(previous: KpiQuery, reading: Reading, metric: str, group_by: list,
         limit = reading.limit
     elif reading.default_limit:
         limit = DEFAULT_TOP
-        notes.append(Assumption(f"no number given for the ranking: the first {DEFAULT_TOP} "
-                                "shown", "limit"))
+        notes.append(top_assumption())
     if limit is not None and limit < 1:
         raise QuestionRefused("a ranking shows at least one group", ["top 3", "top 5"])
     return limit, worst_first
-
-
-def _percentiles(previous: KpiQuery, reading: Reading, metric: str, notes: list) -> bool:
-    from kpi_engine.metrics import get_metric
-
-    wanted = previous.percentiles or reading.percentiles
-    if wanted and not get_metric(metric).has_percentiles:
-        if reading.percentiles:
-            notes.append(Assumption(f"median and p90 exist for time KPIs only; "
-                                    f"{get_metric(metric).label} is shown as usual", "metric"))
-        return False
-    return wanted

@@ -12,6 +12,10 @@ from kpi_engine.question.phrases import FILLER, NUMBER_WORDS, Entry, Kind
 from kpi_engine.question.reading import Reading, Word
 from kpi_engine.vocabulary import Dimension
 
+# The words that only switch something on in the reading.
+_FLAGS = {Kind.COMPARE: "compare", Kind.CHANGE: "compare", Kind.PERCENTILE: "percentiles",
+          Kind.OVERALL: "overall", Kind.ALSO: "also", Kind.SURVEY: "survey"}
+
 
 def leading_words(words: list[Word]) -> list[Word]:
     """The words that start something: not covered by an earlier phrase."""
@@ -83,34 +87,29 @@ def _apply(entry: Entry, word: Word, before: Word | None, after: Word | None,
         if after is not None and after.entry is None and after.period is None \
                 and after.text not in FILLER and "@" not in after.text:
             parse_dimension(after.original)  # raises: "region is not something … group by"
-    elif kind in (Kind.COMPARE, Kind.CHANGE):
-        reading.compare = True
     elif kind in (Kind.RANK, Kind.LIMIT_RANK):
-        reading.rank = reading.rank if reading.rank in ("best", "worst") and \
-            entry.name in ("high", "low") else entry.name
-        count = _number(after) if after is not None else None
-        if count is None and before is not None:
-            count = _number(before)
-            if count is not None:
-                before.used = True
-        elif count is not None:
-            after.used = True
-        if count is not None:
-            reading.limit = count
-        elif kind is Kind.LIMIT_RANK:
-            reading.default_limit = True
-    elif kind is Kind.PERCENTILE:
-        reading.percentiles = True
-    elif kind is Kind.OVERALL:
-        reading.overall = True
-    elif kind is Kind.ALSO:
-        reading.also = True
-    elif kind is Kind.SURVEY:
-        reading.survey = True
+        _rank(entry, before, after, reading)
+    elif kind in _FLAGS:
+        setattr(reading, _FLAGS[kind], True)
     elif kind is Kind.NEGATION:
         _refuse_exclusion(word, after)
     else:  # which, all, cue: read by the words around them
         reading.understood -= 1
+
+
+def _rank(entry: Entry, before: Word | None, after: Word | None, reading: Reading) -> None:
+    """"best"/"worst"/"slowest" set the order ("best"/"worst" win over "highest"/"lowest");
+    a number next to it ("top 3", "3 worst") is the limit; "top" alone asks for the default."""
+    if not (reading.rank in ("best", "worst") and entry.name in ("high", "low")):
+        reading.rank = entry.name
+    for neighbour_word in (after, before):
+        count = _number(neighbour_word)
+        if count is not None:
+            neighbour_word.used = True
+            reading.limit = count
+            return
+    if entry.kind is Kind.LIMIT_RANK:
+        reading.default_limit = True
 
 
 def add_filter(reading: Reading, dimension: Dimension, value: str) -> None:

@@ -21,7 +21,6 @@ class Word:
     original: str
     start: int
     entry: Entry | None = None
-    span: int = 1  # how many words the entry covers (set on the first of them)
     covered: bool = False  # part of a phrase that starts at an earlier word
     period: int | None = None
     used: bool = False  # consumed by a neighbour (a tier number, a name after "agent")

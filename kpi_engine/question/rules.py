@@ -20,7 +20,14 @@ from kpi_engine.errors import QuestionRefused, UnknownNameError
 from kpi_engine.metrics import get_metric
 from kpi_engine.periods import PeriodKind, find_periods
 from kpi_engine.query import KpiQuery
-from kpi_engine.question.draft import EXAMPLE_QUESTIONS, Assumption, Workspace, resolve_draft
+from kpi_engine.question.draft import (
+    DEFAULT_TOP,
+    EXAMPLE_QUESTIONS,
+    Assumption,
+    Workspace,
+    resolve_draft,
+    top_assumption,
+)
 from kpi_engine.question.grammar import add_filter, leading_words, neighbour, walk, walk_corrected
 from kpi_engine.question.phrases import TOKEN, Kind, phrase_index
 from kpi_engine.question.reading import Reading, Word
@@ -29,7 +36,6 @@ from kpi_engine.vocabulary import Dimension, SurveyKind
 
 MAX_QUESTION_CHARS = 500
 MAX_PERIODS = 2
-DEFAULT_TOP = 5
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _INSTRUCTION = re.compile(
@@ -53,8 +59,7 @@ def read_question(text: str, workspace: Workspace) -> KpiQuery:
         reading.period = _current_of(reading.compare_to, workspace, reading)
     if reading.default_limit and reading.limit is None:
         reading.limit = DEFAULT_TOP
-        reading.assumptions.append(Assumption(
-            f"no number given for the ranking: the first {DEFAULT_TOP} shown", "limit"))
+        reading.assumptions.append(top_assumption())
     return resolve_draft(reading.draft(reading.metric), workspace, tuple(reading.assumptions))
 
 
@@ -83,7 +88,7 @@ def read(text: str, workspace: Workspace) -> Reading:
     if unknown:
         unknown = correct_typos(leading_words(words), unknown, index, reading.assumptions)
         walk_corrected(words, reading)
-    _check_leftovers(question, words, unknown, reading, workspace)
+    _check_leftovers(words, unknown, reading, workspace)
     _choose_metric(reading)
     return reading
 
@@ -177,7 +182,7 @@ def _match_phrases(words: list[Word], index) -> None:
             position += 1
             continue
         length, entry = found
-        words[position].entry, words[position].span = entry, length
+        words[position].entry = entry
         for covered in words[position + 1:position + length]:
             covered.covered = True
         position += length
@@ -186,7 +191,7 @@ def _match_phrases(words: list[Word], index) -> None:
 # --- 5. leftovers and the KPI --------------------------------------------------------------
 
 
-def _check_leftovers(question: str, words: list[Word], unknown: list[Word], reading: Reading,
+def _check_leftovers(words: list[Word], unknown: list[Word], reading: Reading,
                      workspace: Workspace) -> None:
     """Refuse an unknown name after "for/in/on" and a question mostly made of unknown words."""
     unknown = [word for word in unknown if not word.used]

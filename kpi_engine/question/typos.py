@@ -47,7 +47,7 @@ def _correct(word, heads: list, index, assumptions: list) -> bool:
             if targets:
                 match = next(iter(targets.values()))
                 first = window[0]
-                first.entry, first.span, first.corrected = index.fuzzy_entries[match], length, True
+                first.entry, first.corrected = index.fuzzy_entries[match], True
                 for other in window[1:]:
                     other.covered = True
                 original = " ".join(head.original for head in window)
