@@ -50,6 +50,7 @@ _EXPORTS = {
     "Unit": "kpi_engine.vocabulary",
     "Direction": "kpi_engine.vocabulary",
     "SurveyKind": "kpi_engine.vocabulary",
+    "Granularity": "kpi_engine.vocabulary",
     "KpiError": "kpi_engine.errors",
     "UserError": "kpi_engine.errors",
     "UnknownNameError": "kpi_engine.errors",

@@ -15,7 +15,7 @@ from kpi_engine.errors import UnknownNameError, UserError
 from kpi_engine.metrics import Metric, get_metric
 from kpi_engine.periods import Period
 from kpi_engine.stats import Interval
-from kpi_engine.vocabulary import FIXED_VALUES, Dimension, Population
+from kpi_engine.vocabulary import FIXED_VALUES, Dimension, Granularity, Population
 
 MAX_GROUP_BY = 2
 
@@ -79,6 +79,7 @@ class KpiQuery:
     percentiles: bool = False  # median and p90 for time KPIs
     limit: int | None = None  # keep the first N groups
     worst_first: bool = False  # order the groups worst first ("which team was slowest")
+    trend: Granularity | None = None  # one row per day/week/month of the period, in time order
     assumptions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -96,6 +97,9 @@ class KpiQuery:
             )
         if len({f.dimension for f in self.filters}) != len(self.filters):
             raise UserError("a dimension is filtered twice; give its values once, comma-separated")
+        if self.trend is not None and self.group_by:
+            raise UserError("a trend is over time alone: ask for it without a breakdown",
+                            [f"{metric.id} by day last 30 days"])
         if self.limit is not None and self.limit < 1:
             raise UserError("a limit must be at least 1")
         if self.previous is not None:
@@ -202,6 +206,8 @@ class KpiResult:
             data["significant"] = self.change.significant
         if self.query.worst_first:
             data["order"] = "worst_first"
+        if self.query.trend is not None:
+            data["trend"] = self.query.trend.value
         if self.query.assumptions:
             data["assumptions"] = list(self.query.assumptions)
         if self.notes:

@@ -60,6 +60,14 @@ class Dimension(Enum):
     KIND = "kind"  # the survey kind; only for survey_response_rate
 
 
+class Granularity(Enum):
+    """The step of a trend: one value per day, week or month of the period."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
 class SurveyKind(Enum):
     CSAT = "csat"
     CES = "ces"
