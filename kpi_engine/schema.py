@@ -63,7 +63,7 @@ def from_epoch_microseconds(value: int) -> datetime:
 
 
 # The Alembic revision these tables correspond to; tests check it is the migrations' head.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 metadata = sa.MetaData()
 
@@ -144,4 +144,16 @@ dimension_values = sa.Table(
     metadata,
     sa.Column("dimension", sa.String(16), primary_key=True),
     sa.Column("value", sa.String(256), primary_key=True),
+)
+
+
+# The last question answered in each conversation (a Slack thread, say), so that a follow-up
+# such as "and tier 2?" continues it in any process, after any restart.
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("conversation", sa.String(255), primary_key=True),
+    sa.Column("query", sa.Text(), nullable=False),
+    sa.Column("updated_at", Timestamp(), nullable=False),
+    sa.Index("ix_conversations_updated_at", "updated_at"),
 )
