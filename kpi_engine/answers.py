@@ -6,6 +6,7 @@ The CLI and the Slack app format answers; nothing here knows either.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,18 +63,25 @@ class QuestionAnswerer:
     """Answers questions on one database under one workspace's settings."""
 
     def __init__(self, engine: KpiEngine, *, lexicon: Lexicon | None = None, model=None,
-                 model_error: str | None = None) -> None:
+                 model_error: str | None = None, lexicon_max_age: float | None = None) -> None:
+        """`lexicon_max_age` (seconds): a long-running process reads the known agents, teams
+        and tags again when its copy is older, so newly imported names become askable."""
         self.engine = engine
         self.lexicon = lexicon if lexicon is not None else load_lexicon(engine.db)
+        self.lexicon_max_age = lexicon_max_age
+        self._lexicon_read_at = time.monotonic()
         self.model = model
         self.model_error = model_error
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> QuestionAnswerer:
-        """Open the database, read its known values, load the language model if configured."""
-        from kpi_engine.database import open_database
+    def from_settings(cls, settings: Settings, *, engine: KpiEngine | None = None,
+                      lexicon_max_age: float | None = None) -> QuestionAnswerer:
+        """Open the database (unless `engine` is given), read its known values, load the
+        language model if configured."""
+        if engine is None:
+            from kpi_engine.database import open_database
 
-        engine = KpiEngine(open_database(settings.database_url), settings)
+            engine = KpiEngine(open_database(settings.database_url), settings)
         model = model_error = None
         if settings.llm:
             from kpi_engine.question.llm import ModelUnavailable, load_chat_model
@@ -82,10 +90,14 @@ class QuestionAnswerer:
                 model = load_chat_model(settings.llm)
             except ModelUnavailable as failure:
                 model_error = failure.reason
-        return cls(engine, model=model, model_error=model_error)
+        return cls(engine, model=model, model_error=model_error, lexicon_max_age=lexicon_max_age)
 
     def workspace(self) -> Workspace:
         settings = self.engine.settings
+        if (self.lexicon_max_age is not None
+                and time.monotonic() - self._lexicon_read_at > self.lexicon_max_age):
+            self._lexicon_read_at = time.monotonic()
+            self.lexicon = load_lexicon(self.engine.db)
         return Workspace(lexicon=self.lexicon, now=self.engine.now(), tz=settings.zone,
                          week_start=settings.week_start)
 
