@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     llm: str | None = Field(None, validation_alias=_env("KPIBOT_LLM"))
     llm_timeout_seconds: float = Field(15.0, gt=0, validation_alias=_env("KPIBOT_LLM_TIMEOUT"))
     agents: str = Field("", validation_alias=_env("KPIBOT_AGENTS"))
+    allowed_channels: str = Field("", validation_alias=_env("KPIBOT_ALLOWED_CHANNELS"))
+    allowed_usergroups: str = Field("", validation_alias=_env("KPIBOT_ALLOWED_USERGROUPS"))
+    leads_usergroup: str | None = Field(None, validation_alias=_env("KPIBOT_LEADS_USERGROUP"))
+    port: int = Field(3000, gt=0, lt=65536, validation_alias=_env("KPIBOT_PORT"))
+    slack_workers: int = Field(8, gt=0, le=64, validation_alias=_env("KPIBOT_SLACK_WORKERS"))
 
     @field_validator("tz")
     @classmethod
@@ -70,3 +75,17 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.tz)
+
+    @property
+    def allowed_channel_ids(self) -> frozenset[str]:
+        """Channels where the bot answers; empty = every channel it is in."""
+        return _id_set(self.allowed_channels)
+
+    @property
+    def allowed_usergroup_ids(self) -> frozenset[str]:
+        """User groups whose members may ask; empty = every member of the workspace."""
+        return _id_set(self.allowed_usergroups)
+
+
+def _id_set(text: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in text.split(",") if part.strip())
