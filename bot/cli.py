@@ -170,17 +170,26 @@ class _progress:
 @click.option("--compare", is_flag=True, help="Also compute the previous period and the change.")
 @click.option("--percentiles", is_flag=True, help="Median and p90 for time KPIs.")
 @click.option("--limit", type=click.IntRange(min=1), help="Keep the best N groups.")
+@click.option("--trend", metavar="day|week|month",
+              help="One value per day, week or month of the period, in time order (no --by).")
 @click.option("--explain", is_flag=True, help="Print the SQL and the definition instead of running.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON answer.")
 @common_options
 def kpi_command(metric, period_words, start, end, where, group_by, compare, percentiles, limit,
-                explain, as_json, settings):
+                trend, explain, as_json, settings):
     """Compute one KPI."""
     from kpi_engine.database import open_database
     from kpi_engine.engine import KpiEngine
     from kpi_engine.formatting import render_text
-    from kpi_engine.query import Filter, KpiQuery, parse_dimension
+    from kpi_engine.query import Filter, KpiQuery, parse_dimension, parse_granularity
 
+    step = None
+    if trend is not None:
+        try:
+            step = parse_granularity(trend)
+        except UserError as error:
+            raise UserError(f"--trend: {error.message}",
+                            [f"--trend {choice}" for choice in error.suggestions]) from None
     period, assumptions = _period(settings, period_words, start, end)
     query = KpiQuery(
         metric=metric,
@@ -190,6 +199,7 @@ def kpi_command(metric, period_words, start, end, where, group_by, compare, perc
         compare=compare,
         percentiles=percentiles,
         limit=limit,
+        trend=step,
         assumptions=assumptions,
     )
     engine = KpiEngine(open_database(settings.database_url), settings)

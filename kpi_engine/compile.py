@@ -1,18 +1,22 @@
 """KpiQuery → SQL: one SELECT per period that aggregates in the database.
 
 The statement returns the total over the period (`is_total = 1`) and, for a breakdown, one row
-per group (`is_total = 0`). It aggregates a row source — the filtered records of the period with
-their group keys and per-record value. Only aggregates leave the
-database: `n`, the value, the sums a significance test needs, details and percentiles.
+per group (`is_total = 0`); for a trend, one row per bucket that has records, keyed by the
+bucket's number (see buckets.py) — for backlog, one per bucket, the level at its end. It
+aggregates a row source — the filtered records of the period with their group keys and
+per-record value. Only aggregates leave the database: `n`, the value, the sums a significance
+test needs, details and percentiles.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
+from kpi_engine.buckets import Bucket, bucket_number, bucket_numbers
 from kpi_engine.dialects import SqlDialect
 from kpi_engine.metrics import Metric, Scope
 from kpi_engine.periods import Period
@@ -51,21 +55,38 @@ class _Source:
 
 
 def compile_statement(
-    metric: Metric, query: KpiQuery, period: Period, context: CompileContext
+    metric: Metric, query: KpiQuery, period: Period, context: CompileContext, *,
+    buckets: Sequence[Bucket] = (),
 ) -> sa.Select:
     """The one statement that measures `metric` over `period` under the query's filters.
 
-    With a breakdown it returns the total (`is_total = 1`) and the groups together: by GROUPING
-    SETS where the dialect has them, else by UNION ALL of two aggregates. A tag breakdown always
-    takes UNION ALL, because a ticket with two tags is in two groups but once in the total.
+    With a breakdown or a trend (whose `buckets` the caller cuts) it returns the total
+    (`is_total = 1`) and the groups together: by GROUPING SETS where the dialect has them,
+    else by UNION ALL of two aggregates. A tag breakdown always takes UNION ALL, because a
+    ticket with two tags is in two groups but once in the total; so does a backlog trend,
+    where a ticket open for a week is in the backlog at the end of each of its days (see
+    `_levels_by_bucket`).
     """
-    if not query.group_by:
-        return _aggregate(metric, query, period, context, group_by=(), total_too=False)
-    if context.dialect.has_grouping_sets and Dimension.TAG not in query.group_by:
-        return _aggregate(metric, query, period, context, group_by=query.group_by, total_too=True)
-    total = _aggregate(metric, query, period, context, group_by=(), total_too=False)
-    grouped = _aggregate(metric, query, period, context, group_by=query.group_by, total_too=False)
+    if query.trend is not None and not buckets:
+        raise ValueError("a trend query is compiled with its buckets")
+    if not (query.group_by or query.trend):
+        return _aggregate(metric, query, period, context, grouped=False, total_too=False)
+    level_trend = query.trend is not None and metric.anchor is Anchor.PERIOD_END
+    if context.dialect.has_grouping_sets and Dimension.TAG not in query.group_by \
+            and not level_trend:
+        return _aggregate(metric, query, period, context, grouped=True, total_too=True,
+                          buckets=buckets)
+    total = _aggregate(metric, query, period, context, grouped=False, total_too=False)
+    if level_trend:
+        return sa.union_all(total, _levels_by_bucket(metric, query, period, context, buckets))
+    grouped = _aggregate(metric, query, period, context, grouped=True, total_too=False,
+                         buckets=buckets)
     return sa.union_all(total, grouped)
+
+
+def key_count(query: KpiQuery) -> int:
+    """How many group-key columns (g0, g1 …) the statement has: one for a trend's bucket."""
+    return 1 if query.trend is not None else len(query.group_by)
 
 
 def _aggregate(
@@ -74,25 +95,30 @@ def _aggregate(
     period: Period,
     context: CompileContext,
     *,
-    group_by: tuple[Dimension, ...],
+    grouped: bool,
     total_too: bool,
+    buckets: Sequence[Bucket] = (),
 ) -> sa.Select:
-    """One aggregate over the period's records: the total, the groups, or (total_too) both."""
+    """One aggregate over the period's records: the total, the groups (or buckets), or
+    (total_too) both."""
     source = _source(metric, context)
     from_clause = source.from_clause
     group_keys: list[sa.ColumnElement] = []
-    for dimension in group_by:
-        key, from_clause = _group_key(dimension, source, from_clause)
-        group_keys.append(key)
+    if grouped and query.trend is not None:
+        group_keys.append(bucket_number(source.anchor, buckets))
+    elif grouped:
+        for dimension in query.group_by:
+            key, from_clause = _group_key(dimension, source, from_clause)
+            group_keys.append(key)
     rows = _row_source(metric, query, period, context, source, from_clause, group_keys)
     key_columns = [rows.c[f"g{i}"] for i in range(len(group_keys))]
     if total_too:
         is_total = sa.func.grouping(key_columns[0])
     else:
-        is_total = sa.literal(0 if group_by else 1)
+        is_total = sa.literal(0 if grouped else 1)
     columns: list[sa.ColumnElement] = [is_total.label("is_total")]
-    for i in range(len(query.group_by)):
-        columns.append(key_columns[i] if group_by else sa.null().label(f"g{i}"))
+    for i in range(key_count(query)):
+        columns.append(key_columns[i] if grouped else sa.null().label(f"g{i}"))
     columns.extend(_aggregates(metric, query, context, rows))
     statement = sa.select(*columns).select_from(rows)
     if total_too:
@@ -100,6 +126,48 @@ def _aggregate(
     elif key_columns:
         statement = statement.group_by(*key_columns)
     return statement
+
+
+def _levels_by_bucket(
+    metric: Metric, query: KpiQuery, period: Period, context: CompileContext,
+    buckets: Sequence[Bucket],
+) -> sa.Select:
+    """A level KPI (backlog) at the end of each bucket, in one scan: a ticket is open at the
+    ends of the buckets from the one it was created in (`opens`) up to, not including, the
+    one it was solved in (`closes`; past the last when still open). The backlog at a bucket's
+    end is the running sum of the tickets opening minus those closing up to that bucket."""
+    source = _source(metric, context)
+    t = source.scope.tickets
+    past_last = len(buckets)
+    closes = sa.case(
+        (sa.or_(t.c.solved_at.is_(None), t.c.solved_at >= period.end), past_last),
+        else_=bucket_number(t.c.solved_at, buckets),
+    )
+    spans = (
+        sa.select(bucket_number(t.c.created_at, buckets).label("opens"), closes.label("closes"))
+        .select_from(source.from_clause)
+        .where(t.c.created_at < period.end)
+        .where(sa.or_(t.c.solved_at.is_(None), t.c.solved_at >= buckets[0].end))
+        # solved before it was created: never open (and no closing before its opening)
+        .where(sa.or_(t.c.solved_at.is_(None), t.c.solved_at >= t.c.created_at))
+        .where(*(_filter_condition(condition, source) for condition in query.filters))
+        .cte("open_spans")
+    )
+    changes = sa.union_all(
+        sa.select(spans.c.opens.label("bucket"), sa.literal_column("1").label("delta")),
+        sa.select(spans.c.closes.label("bucket"), sa.literal_column("-1").label("delta")),
+    ).subquery("changes")
+    by_bucket = (
+        sa.select(changes.c.bucket, sa.func.sum(changes.c.delta).label("change"))
+        .group_by(changes.c.bucket)
+        .subquery("by_bucket")
+    )
+    numbers = bucket_numbers(len(buckets))
+    level = sa.func.sum(sa.func.coalesce(by_bucket.c.change, 0)).over(
+        order_by=numbers.c.bucket, rows=(None, 0))
+    return sa.select(
+        sa.literal(0).label("is_total"), numbers.c.bucket.label("g0"), level.label("n")
+    ).select_from(numbers.outerjoin(by_bucket, by_bucket.c.bucket == numbers.c.bucket))
 
 
 def _source(metric: Metric, context: CompileContext) -> _Source:

@@ -2,20 +2,22 @@
 
 The engine compiles a query (see compile.py), executes one statement per period, and turns the
 aggregates into measurements: value and `n`, Wilson intervals for survey rates, the change to
-the previous period with its significance, groups ordered best first.
+the previous period with its significance, groups ordered best first — or, for a trend, one
+row per bucket of the period in time order, empty buckets included as "no data".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from kpi_engine import stats
-from kpi_engine.compile import PERCENTILES, CompileContext, TargetRule, compile_statement
+from kpi_engine.buckets import Bucket, trend_buckets
+from kpi_engine.compile import PERCENTILES, CompileContext, TargetRule, compile_statement, key_count
 from kpi_engine.dialects import SqlDialect
 from kpi_engine.errors import UnknownNameError, UserError
 from kpi_engine.metrics import Metric, get_metric
@@ -88,13 +90,30 @@ class KpiEngine:
             target_rules=self.target_rules,
         )
 
+    def buckets(self, query: KpiQuery) -> tuple[Bucket, ...]:
+        """The buckets of a trend query's period in the workspace calendar (none without a
+        trend); a UserError when there are too many."""
+        if query.trend is None:
+            return ()
+        return trend_buckets(query.period, query.trend, tz=self.settings.zone,
+                             week_start=self.settings.week_start, metric=query.metric)
+
+    def _statements(self, query: KpiQuery) -> list[tuple[KpiQuery, Period, tuple[Bucket, ...]]]:
+        """(query, period, buckets) of each statement: the period asked about, then the
+        previous one — whose comparison is of the total, so it is measured without a trend."""
+        statements = [(query, query.period, self.buckets(query))]
+        if query.compare:
+            overall = replace(query, trend=None) if query.trend is not None else query
+            statements.append((overall, self.previous_period_of(query), ()))
+        return statements
+
     def explain(self, query: KpiQuery) -> Explanation:
         """The definition line and the SQL `run(query)` would execute, without executing it."""
         metric = self.metric(query.metric)
-        periods = [query.period] + ([self.previous_period_of(query)] if query.compare else [])
         statements = []
-        for period in periods:
-            compiled = compile_statement(metric, query, period, self._context()).compile(self.db)
+        for measured, period, buckets in self._statements(query):
+            compiled = compile_statement(
+                metric, measured, period, self._context(), buckets=buckets).compile(self.db)
             statements.append((str(compiled), dict(compiled.params)))
         return Explanation(definition=self.definition(metric), statements=tuple(statements))
 
@@ -102,16 +121,17 @@ class KpiEngine:
         """Compute the query: one statement for its period, one more for a comparison."""
         metric = self.metric(query.metric)
         context = self._context()
+        current, *earlier = self._statements(query)
         previous: Period | None = None
         previous_total, previous_groups = None, {}
         with self.db.connect() as connection:
-            total, groups = self._measure(connection, metric, query, query.period, context)
+            total, groups = self._measure(connection, metric, *current, context)
             if total.n == 0 and query.filters:
                 self._check_filter_values(connection, query.filters)
-            if query.compare:
-                previous = self.previous_period_of(query)
+            if earlier:
+                previous = earlier[0][1]
                 previous_total, previous_groups = self._measure(
-                    connection, metric, query, previous, context
+                    connection, metric, *earlier[0], context
                 )
 
         def change_from(before: Measurement | None, now: Measurement) -> Change | None:
@@ -120,15 +140,18 @@ class KpiEngine:
             before = before if before is not None else empty_measurement(metric)
             return compare(metric, now, query.period, before, previous)
 
-        rows = [
-            GroupRow(
-                group=tuple(zip((d.value for d in query.group_by), key)),
-                current=measurement,
-                change=change_from(previous_groups.get(key), measurement),
-            )
-            for key, measurement in groups.items()
-        ]
-        rows.sort(key=lambda row: best_first(metric, row, worst=query.worst_first))
+        if query.trend is not None:
+            rows = trend_rows(metric, query, current[2], groups)
+        else:
+            rows = [
+                GroupRow(
+                    group=tuple(zip((d.value for d in query.group_by), key)),
+                    current=measurement,
+                    change=change_from(previous_groups.get(key), measurement),
+                )
+                for key, measurement in groups.items()
+            ]
+            rows.sort(key=lambda row: best_first(metric, row, worst=query.worst_first))
         return KpiResult(
             query=query,
             metric=metric,
@@ -141,16 +164,19 @@ class KpiEngine:
             definition=self.definition(metric),
         )
 
-    def _measure(self, connection, metric: Metric, query: KpiQuery, period: Period, context):
-        statement = compile_statement(metric, query, period, context)
+    def _measure(self, connection, metric: Metric, query: KpiQuery, period: Period,
+                 buckets: Sequence[Bucket], context):
+        statement = compile_statement(metric, query, period, context, buckets=buckets)
         total = empty_measurement(metric)
         groups: dict[tuple, Measurement] = {}
         for row in connection.execute(statement).mappings():
             measurement = measurement_from_row(metric, row)
             if row["is_total"]:
                 total = measurement
+            elif query.trend is not None:
+                groups[(int(row["g0"]),)] = measurement
             else:
-                key = tuple(_group_value(row[f"g{i}"]) for i in range(len(query.group_by)))
+                key = tuple(_group_value(row[f"g{i}"]) for i in range(key_count(query)))
                 groups[key] = measurement
         return total, groups
 
@@ -174,6 +200,18 @@ class KpiEngine:
                 f"no ticket has {condition.dimension.value} {missing[0]!r}",
                 nearest(missing[0], known) if known else [],
             )
+
+
+def trend_rows(metric: Metric, query: KpiQuery, buckets: Sequence[Bucket],
+               measured: dict[tuple, Measurement]) -> list[GroupRow]:
+    """One row per bucket in time order, keyed by its step and first local day; a bucket
+    without records is "no data" (n = 0), never left out."""
+    step = query.trend.value
+    return [
+        GroupRow(group=((step, bucket.day.isoformat()),),
+                 current=measured.get((number,), empty_measurement(metric)))
+        for number, bucket in enumerate(buckets)
+    ]
 
 
 def nearest(word: str, choices: list[str], limit: int = 3) -> list[str]:

@@ -1,12 +1,16 @@
-"""Numbers as a support lead reads them: 73.1%, 1 h 12 min, 5.4 / 7, +32, 1,204.
+"""Numbers as a support lead reads them: 73.1%, 1 h 12 min, 5.4 / 7, +32, 1,204 — and the
+steps of a trend: "Mon 9 Nov", "week of 9 Nov", "Nov 2026".
 
 Slack-free, so the command line and the Slack cards say the same thing the same way.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from kpi_engine.metrics import Metric
-from kpi_engine.vocabulary import Unit
+from kpi_engine.period_words import MONTH_ABBREVIATIONS, WEEKDAY_NAMES
+from kpi_engine.vocabulary import Granularity, Unit
 
 NO_DATA = "no data"
 
@@ -70,6 +74,31 @@ def format_count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
+def bucket_label(step: Granularity, day: date, *, with_year: bool = False) -> str:
+    """A trend's step as people name it: "Mon 9 Nov", "week of 9 Nov", "Nov 2026" (days and
+    weeks carry the year when the trend spans more than one)."""
+    month = MONTH_ABBREVIATIONS[day.month]
+    year = f" {day.year}" if with_year else ""
+    match step:
+        case Granularity.DAY:
+            return f"{WEEKDAY_NAMES[day.weekday()][:3]} {day.day} {month}{year}"
+        case Granularity.WEEK:
+            return f"week of {day.day} {month}{year}"
+        case Granularity.MONTH:
+            return f"{month} {day.year}"
+
+
+def group_labels(result) -> list[list[str]]:
+    """The group cells of each row: its values ("(none)" for a missing one), or for a trend
+    the bucket's label."""
+    step = result.query.trend
+    if step is None:
+        return [["(none)" if v is None else v for _, v in row.group] for row in result.rows]
+    days = [date.fromisoformat(row.group[0][1]) for row in result.rows]
+    with_year = len({day.year for day in days}) > 1
+    return [[bucket_label(step, day, with_year=with_year)] for day in days]
+
+
 def describe_interval(metric: Metric, measurement) -> str:
     interval = measurement.interval
     if interval is None:
@@ -115,7 +144,7 @@ def render_text(result) -> str:
             f"{f.dimension.value} {' or '.join(f.values)}" for f in result.query.filters))
     if result.rows:
         lines.append("")
-        if result.query.worst_first:
+        if result.query.worst_first and result.query.trend is None:
             lines.append("  worst first:")
         lines.extend("  " + line for line in render_table(result))
         if result.groups_total > len(result.rows):
@@ -140,11 +169,15 @@ def render_line(result) -> str:
     if result.query.filters:
         parts.append(" and ".join(f"{f.dimension.value} {' or '.join(f.values)}"
                                   for f in result.query.filters))
-    if result.rows:
+    if result.rows and result.query.trend is not None:  # every step, in time order
+        parts.append(f"by {result.query.trend.value}: " + ", ".join(
+            f"{label} {format_value(metric, row.current.value)} (n = {row.current.n:,})"
+            for [label], row in zip(group_labels(result), result.rows)))
+    elif result.rows:
         shown = ", ".join(
-            f"{' / '.join('(none)' if v is None else v for _, v in row.group)} "
+            f"{' / '.join(labels)} "
             f"{format_value(metric, row.current.value)} (n = {row.current.n:,})"
-            for row in result.rows[:10])
+            for labels, row in zip(group_labels(result)[:10], result.rows[:10]))
         more = result.groups_total - min(len(result.rows), 10)
         order = "worst first" if result.query.worst_first else "best first"
         by = " and ".join(d.value for d in result.query.group_by)
@@ -162,25 +195,26 @@ def _format_detail(metric: Metric, name: str, value: float | None) -> str:
 
 
 def render_table(result) -> list[str]:
-    """The breakdown as aligned columns, best first."""
+    """The breakdown as aligned columns, best first; a trend's steps in time order."""
     metric = result.metric
-    header = [d.value for d in result.query.group_by] + [metric.label, "n"]
+    trend = result.query.trend
+    keys = [trend.value] if trend is not None else [d.value for d in result.query.group_by]
+    header = keys + [metric.label, "n"]
     percentiles = [name for name, _ in result.current.percentiles]
     header += percentiles
-    compare = result.change is not None
+    compare = result.change is not None and trend is None  # a trend compares its total only
     if compare:
         header += ["previous", "change"]
     table = [header]
-    for row in result.rows:
-        cells = ["(none)" if v is None else v for _, v in row.group]
-        cells += [format_value(metric, row.current.value), f"{row.current.n:,}"]
-        cells += [format_value(metric, value) for _, value in row.current.percentiles]
+    for labels, row in zip(group_labels(result), result.rows):
+        cells = labels + [format_value(metric, row.current.value), f"{row.current.n:,}"]
+        known = dict(row.current.percentiles)  # a group or step without data has none
+        cells += [format_value(metric, known.get(name)) for name in percentiles]
         if compare and row.change is not None:
             cells += [format_value(metric, row.change.previous.value), describe_change(metric, row.change)]
         table.append(cells)
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    keys = len(result.query.group_by)
     return [
-        "  ".join(cell.ljust(w) if i < keys else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))).rstrip()
+        "  ".join(cell.ljust(w) if i < len(keys) else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))).rstrip()
         for r in table
     ]

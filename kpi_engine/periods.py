@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -317,6 +318,19 @@ def previous_period(period: Period, *, now: datetime, tz: str | tzinfo = "UTC",
     length = end.astimezone(timezone.utc) - start.astimezone(timezone.utc)
     return Period(start=(start.astimezone(timezone.utc) - length).astimezone(c.zone), end=start,
                   label=f"the {_length_words(length)} before", kind=period.kind, unit=unit)
+
+
+def unit_starts(start: datetime, end: datetime, unit: CalendarUnit, *, tz: str | tzinfo = "UTC",
+                week_start: str | int = "monday") -> Iterator[datetime]:
+    """The local starts of the calendar units (days, weeks, months …) that [start, end)
+    touches, in time order, as aware datetimes in the zone: the first is the start of the
+    unit holding `start` (at or before it). Lazy, so a caller can stop early."""
+    c = _Clock(start, tz, week_start)  # "now" is `start`: only its local date is used
+    first = _unit_start(c.today, unit, c.week_start)
+    count = 0
+    while (boundary := c.at(_step(first, unit, count))) < end:
+        yield boundary
+        count += 1
 
 
 def _rolling_length(label: str) -> tuple[int, str] | None:

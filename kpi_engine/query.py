@@ -1,9 +1,10 @@
 """What is asked and what is answered: `KpiQuery` in, `KpiResult` out, both frozen.
 
-A query names a metric, a resolved period, filters, up to two breakdown dimensions and whether
-to compare with a previous period. A result carries the value with its `n`, the groups of a
-breakdown best first, the previous period's figures and whether the change is larger than
-noise. `KpiResult.to_json()` is the JSON answer of kpi-definitions.md.
+A query names a metric, a resolved period, filters, up to two breakdown dimensions or a trend
+(one value per day, week or month), and whether to compare with a previous period. A result
+carries the value with its `n`, the groups of a breakdown best first (a trend's buckets in
+time order), the previous period's figures and whether the change is larger than noise.
+`KpiResult.to_json()` is the JSON answer of kpi-definitions.md.
 """
 
 from __future__ import annotations
@@ -30,6 +31,24 @@ def parse_dimension(name: str) -> Dimension:
         f"{name!r} is not something kpibot can filter or group by",
         [dimension.value for dimension in Dimension],
     )
+
+
+_GRANULARITY_WORDS = {"daily": Granularity.DAY, "days": Granularity.DAY,
+                      "weekly": Granularity.WEEK, "weeks": Granularity.WEEK,
+                      "monthly": Granularity.MONTH, "months": Granularity.MONTH}
+
+
+def parse_granularity(name: str) -> Granularity:
+    """The step of a trend called `name` ("day", "weekly", "Month"), or an error listing them."""
+    key = name.strip().lower()
+    for granularity in Granularity:
+        if key == granularity.value:
+            return granularity
+    if key in _GRANULARITY_WORDS:
+        return _GRANULARITY_WORDS[key]
+    steps = [granularity.value for granularity in Granularity]
+    raise UnknownNameError(
+        f"{name!r} is not a step of a trend: the steps are {', '.join(steps)}", steps)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,9 +96,11 @@ class KpiQuery:
     compare: bool = False
     previous: Period | None = None  # the comparison period when the question names one
     percentiles: bool = False  # median and p90 for time KPIs
-    limit: int | None = None  # keep the first N groups
-    worst_first: bool = False  # order the groups worst first ("which team was slowest")
-    trend: Granularity | None = None  # one row per day/week/month of the period, in time order
+    limit: int | None = None  # keep the first N groups (refused with a trend)
+    worst_first: bool = False  # order the groups worst first (a trend ignores it)
+    # one row per day/week/month of the period, in time order; percentiles, when asked, are
+    # given for each bucket as for each group of a breakdown; a comparison is of the total
+    trend: Granularity | None = None
     assumptions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -102,6 +123,11 @@ class KpiQuery:
                             [f"{metric.id} by day last 30 days"])
         if self.limit is not None and self.limit < 1:
             raise UserError("a limit must be at least 1")
+        if self.trend is not None and self.limit is not None:
+            raise UserError(f"a trend shows every {self.trend.value} of the period: a limit "
+                            "applies to a breakdown only",
+                            [f"{metric.id} by {self.trend.value} last 30 days",
+                             f"top 3 agents by {metric.id}"])
         if self.previous is not None:
             object.__setattr__(self, "compare", True)
 
@@ -204,7 +230,7 @@ class KpiResult:
             }
             data["change"] = self.change.difference
             data["significant"] = self.change.significant
-        if self.query.worst_first:
+        if self.query.worst_first and self.query.trend is None:  # a trend is in time order
             data["order"] = "worst_first"
         if self.query.trend is not None:
             data["trend"] = self.query.trend.value

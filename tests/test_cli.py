@@ -79,6 +79,55 @@ def test_kpi_without_a_period_assumes_last_7_days(desk, capsys, monkeypatch):
     assert answer["period"]["start"] == "2026-11-15T14:05:00+00:00"
 
 
+def test_kpi_trend_by_week_json(desk, capsys, monkeypatch):
+    code, out, _ = run_kpibot(capsys, monkeypatch, "kpi", "fcr", "--start", "2026-11-02", "--end",
+                              "2026-11-16", "--trend", "week", "--db", desk, "--now", NOW, "--json")
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["trend"] == "week" and answer["group_by"] == []
+    # Mon 2 – Sun 8: nothing solved; Mon 9 – Sun 15: a, b one-touch, c two replies, d reopened
+    assert answer["rows"] == [
+        {"group": {"week": "2026-11-02"}, "value": None, "n": 0},
+        {"group": {"week": "2026-11-09"}, "value": 0.5, "n": 4},
+    ]
+    assert (answer["value"], answer["n"]) == (0.5, 4)
+
+
+def test_kpi_trend_by_day_reads_as_a_table_in_time_order(desk, capsys, monkeypatch):
+    code, out, _ = run_kpibot(capsys, monkeypatch, "kpi", "fcr", "--period", "last week",
+                              "--trend", "day", "--db", desk, "--now", NOW)
+    assert code == 0
+    lines = [line.split() for line in out.splitlines() if line.strip()[:3] in
+             ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")]
+    # a (Mon 9) and b (Tue 10) one-touch; c (solved Thu 12) and d (Fri 13) not
+    assert lines == [["Mon", "9", "Nov", "100.0%", "1"], ["Tue", "10", "Nov", "100.0%", "1"],
+                     ["Wed", "11", "Nov", "no", "data", "0"], ["Thu", "12", "Nov", "0.0%", "1"],
+                     ["Fri", "13", "Nov", "0.0%", "1"], ["Sat", "14", "Nov", "no", "data", "0"],
+                     ["Sun", "15", "Nov", "no", "data", "0"]]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["kpi", "fcr", "--trend", "hourly"], "day, week, month"),
+        (["kpi", "fcr", "--trend", "day", "--by", "team"], "breakdown"),
+        (["kpi", "fcr", "--trend", "week", "--by", "team", "--limit", "2"], "breakdown"),
+        (["kpi", "fcr", "--trend", "day", "--limit", "2"], "limit"),
+        (["kpi", "fcr", "--trend", "day", "--start", "2025-01-01", "--end", "2026-11-01"], "400"),
+    ],
+    ids=["unknown-step", "with-a-breakdown", "with-a-breakdown-and-limit", "with-a-limit",
+         "too-many-days"],
+)
+def test_a_trend_that_cannot_be_computed_is_one_clear_line(desk, capsys, monkeypatch, args,
+                                                           words):
+    code, out, err = run_kpibot(capsys, monkeypatch, *args, "--db", desk, "--now", NOW)
+    assert (code, out) == (1, "")
+    assert err.startswith("kpibot: ") and err.count("\n") == 1 and words in err
+    code, out, _ = run_kpibot(capsys, monkeypatch, *args, "--db", desk, "--now", NOW, "--json")
+    answer = json.loads(out)
+    assert code == 1 and words in answer["error"] and answer["suggestions"]
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [

@@ -207,6 +207,40 @@ def test_csat_by_agent_text_lists_the_best_agent_first(desk, capsys, monkeypatch
     assert "66.7%" in out and "50.0%" in out
 
 
+# --- a trend ------------------------------------------------------------------------------------
+
+
+def test_daily_fcr_is_one_row_per_day_in_time_order(desk, capsys, monkeypatch):
+    code, out, _ = ask(capsys, monkeypatch, desk, "daily FCR last week for tier 1", "--json")
+
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["trend"] == "day" and answer["period"] == LAST_WEEK
+    # solved on: Mon t11, Tue t1, Wed t2 one-touch; Thu t3 (two replies), Fri t4 (reopened),
+    # Sat t5 (escalated) miss; Sun t12 one-touch (t6 has no agent reply)
+    assert [(row["group"]["day"], row["value"], row["n"]) for row in answer["rows"]] == [
+        ("2026-11-09", 1.0, 1), ("2026-11-10", 1.0, 1), ("2026-11-11", 1.0, 1),
+        ("2026-11-12", 0.0, 1), ("2026-11-13", 0.0, 1), ("2026-11-14", 0.0, 1),
+        ("2026-11-15", 1.0, 1),
+    ]
+    assert answer["value"] == pytest.approx(4 / 7)
+
+
+def test_csat_over_time_takes_days_for_the_default_week(desk, capsys, monkeypatch):
+    code, out, _ = ask(capsys, monkeypatch, desk, "CSAT over time", "--json")
+
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["assumptions"] == [DEFAULT_PERIOD, "trend by day"]
+    # 15 Nov 14:05 – 22 Nov 14:05: c1 (4) on the 18th, c2 (5) 19th, c3 (1) 20th, c4 (5) 21st,
+    # c5 (2) on the 22nd at 08:00; nothing on the 15th (partial), 16th or 17th
+    assert [(row["group"]["day"], row["value"], row["n"]) for row in answer["rows"]] == [
+        ("2026-11-15", None, 0), ("2026-11-16", None, 0), ("2026-11-17", None, 0),
+        ("2026-11-18", 1.0, 1), ("2026-11-19", 1.0, 1), ("2026-11-20", 0.0, 1),
+        ("2026-11-21", 1.0, 1), ("2026-11-22", 0.0, 1),
+    ]
+
+
 # --- many questions on standard input -----------------------------------------------------------
 
 BATCH = [

@@ -7,7 +7,7 @@ grammar and the known values. Whatever reads a question, nothing else becomes a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,11 +18,14 @@ from kpi_engine.metrics import get_metric
 from kpi_engine.periods import Period, default_period, parse_period
 from kpi_engine.query import MAX_GROUP_BY, Filter, KpiQuery, parse_dimension
 from kpi_engine.question.lexicon import Lexicon
-from kpi_engine.vocabulary import Dimension
+from kpi_engine.vocabulary import Dimension, Granularity
 
 DEFAULT_PERIOD_ASSUMPTION = "no period given: last 7 days"
 DEFAULT_TOP = 5  # groups shown for "top agents" with no number
 MAX_LIMIT = 100
+AUTO_TREND = "auto"
+# "trend" with no step: by day up to 31 days, by week up to 26 weeks, else by month
+AUTO_STEPS = ((timedelta(days=31), Granularity.DAY), (timedelta(weeks=26), Granularity.WEEK))
 
 
 class Assumption(str):
@@ -73,6 +76,10 @@ class QueryDraft(BaseModel):
                                                 "agent had the best' -> 1)")
     percentiles: bool = Field(False, description="true when the question asks for a median, "
                                                  "p90 or percentiles")
+    trend: Literal["day", "week", "month", "auto"] | None = Field(
+        None, description="one value per day, week or month of the period ('by day', "
+                          "'daily', 'per week', 'monthly'); 'auto' for a trend or 'over time' "
+                          "without a step; null when the question asks for no trend")
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,11 @@ def resolve_draft(draft: QueryDraft, workspace: Workspace,
                          else f"top 3 agents by {metric.id}"])
     percentiles = percentiles_for(metric.id, draft.percentiles, asked=draft.percentiles,
                                   notes=notes)
+    trend = None
+    if draft.trend is not None:
+        if group_by:
+            raise trend_with_breakdown(metric.id, draft.trend, group_by[0], period)
+        trend = trend_step(draft.trend, period, notes)
     return KpiQuery(
         metric=metric.id,
         period=period,
@@ -143,9 +155,32 @@ def resolve_draft(draft: QueryDraft, workspace: Workspace,
         previous=previous,
         percentiles=percentiles,
         limit=draft.limit if group_by else None,
-        worst_first=draft.order == "worst",
+        worst_first=draft.order == "worst" and trend is None,
+        trend=trend,
         assumptions=tuple(notes),
     )
+
+
+def trend_step(step: str, period: Period, notes: list) -> Granularity:
+    """The step of a trend; "auto" ("CSAT trend", "FRT over time") follows the length of the
+    period in local wall time, and the answer says which step it took."""
+    if step != AUTO_TREND:
+        return Granularity(step)
+    length = period.end.replace(tzinfo=None) - period.start.astimezone(
+        period.end.tzinfo).replace(tzinfo=None)
+    chosen = next((g for longest, g in AUTO_STEPS if length <= longest), Granularity.MONTH)
+    notes.append(Assumption(f"trend by {chosen.value}", "trend"))
+    return chosen
+
+
+def trend_with_breakdown(metric_id: str, step: str, dimension: Dimension,
+                         period: Period) -> UserError:
+    """The refusal of a trend and a breakdown in one question, with each on its own."""
+    shown = "day" if step == AUTO_TREND else step
+    return UserError(
+        f"I can show a trend over time or a breakdown by {dimension.value}, not both at once",
+        [f"{metric_id} by {shown} {period.label}", f"{metric_id} by {dimension.value} "
+                                                    f"{period.label}"])
 
 
 def ordered_comparison(period: Period, previous: Period | None,

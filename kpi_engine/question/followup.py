@@ -1,7 +1,9 @@
 """Follow-ups in a conversation: "and tier 2?", "what about last month?", "by agent", "vs the
-week before", "now for email", "for all tiers", "overall", "top 3" — read with the same rules
-as a question, then laid over the previous query: what the follow-up names replaces the same
-part of the previous query, everything else is kept.
+week before", "now for email", "for all tiers", "overall", "top 3", "by week", "daily" — read
+with the same rules as a question, then laid over the previous query: what the follow-up names
+replaces the same part of the previous query, everything else is kept. A trend and a breakdown
+replace each other ("daily" after "by team" drops the breakdown, "by team" after a trend ends
+it); "overall" ends either.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import replace
 from kpi_engine.errors import QuestionRefused
 from kpi_engine.query import Filter, KpiQuery
 from kpi_engine.question.draft import (
+    AUTO_TREND,
     DEFAULT_PERIOD_ASSUMPTION,
     DEFAULT_TOP,
     Workspace,
@@ -18,6 +21,8 @@ from kpi_engine.question.draft import (
     percentiles_for,
     resolve_values,
     top_assumption,
+    trend_step,
+    trend_with_breakdown,
 )
 from kpi_engine.question.reading import Reading
 from kpi_engine.question.rules import read
@@ -26,7 +31,7 @@ from kpi_engine.vocabulary import Dimension, SurveyKind
 SURVEY_KINDS = {kind.value for kind in SurveyKind}
 
 FOLLOW_UP_EXAMPLES = ("and tier 2?", "what about last month?", "by agent", "vs the week before",
-                      "now for email", "for all tiers")
+                      "now for email", "for all tiers", "by week")
 
 
 def follow_up(previous: KpiQuery, text: str, workspace: Workspace) -> KpiQuery:
@@ -70,6 +75,9 @@ def follow_up(previous: KpiQuery, text: str, workspace: Workspace) -> KpiQuery:
         group_by = ([d for d in group_by if d not in reading.group_by] if reading.also else [])
         group_by += reading.group_by
     group_by = [d for d in group_by if not (d in filters and len(filters[d].values) == 1)]
+    trend = _trend(previous, reading, metric, group_by, period, touched, notes)
+    if trend is not None:
+        group_by = []
     limit, worst_first = _ranking(previous, reading, metric, group_by, notes)
     kept = [note for note in previous.assumptions
             if getattr(note, "topic", None) not in touched
@@ -85,10 +93,32 @@ def follow_up(previous: KpiQuery, text: str, workspace: Workspace) -> KpiQuery:
         group_by=tuple(group_by),
         limit=limit if group_by else None,
         worst_first=worst_first if group_by else False,
+        trend=trend,
         percentiles=percentiles_for(metric, previous.percentiles or reading.percentiles,
                                     asked=reading.percentiles, notes=notes),
         assumptions=tuple(dict.fromkeys([*kept, *notes])),
     )
+
+
+def _trend(previous: KpiQuery, reading: Reading, metric: str, group_by: list, period,
+           touched: set[str], notes: list):
+    """The step of the trend: the follow-up's ("by week", "daily"); else the previous one
+    while nothing ends it — a breakdown or "overall" does. A step kpibot chose itself is
+    chosen again for a new period."""
+    if reading.trend is not None:
+        if reading.group_by:
+            raise trend_with_breakdown(metric, reading.trend, reading.group_by[0], period)
+        touched.add("trend")
+        return trend_step(reading.trend, period, notes)
+    if previous.trend is None or reading.overall or group_by:
+        if previous.trend is not None:
+            touched.add("trend")
+        return None
+    chosen = any(getattr(note, "topic", None) == "trend" for note in previous.assumptions)
+    if chosen and "period" in touched:
+        touched.add("trend")
+        return trend_step(AUTO_TREND, period, notes)
+    return previous.trend
 
 
 def _ranking(previous: KpiQuery, reading: Reading, metric: str, group_by: list,

@@ -1,13 +1,15 @@
 """The walk over a question's words (step 4 of the offline reader, see rules.py): what each
 known word means together with its neighbours — filters ("tier 1", "on chat", "agent Asha",
 "the marketing team"), breakdowns ("by agent", "by tier and channel", "which team"), ranking
-("top 3", "worst", "slowest"), comparison, percentiles — written into the `Reading`.
+("top 3", "worst", "slowest"), comparison, percentiles, trends ("by day", "weekly", "over
+time") — written into the `Reading`.
 """
 
 from __future__ import annotations
 
 from kpi_engine.errors import QuestionRefused
 from kpi_engine.query import parse_dimension
+from kpi_engine.question.draft import AUTO_TREND
 from kpi_engine.question.phrases import FILLER, NUMBER_WORDS, Entry, Kind
 from kpi_engine.question.reading import Reading, Word
 from kpi_engine.vocabulary import Dimension
@@ -89,6 +91,8 @@ def _apply(entry: Entry, word: Word, before: Word | None, after: Word | None,
             parse_dimension(after.original)  # raises: "region is not something … group by"
     elif kind in (Kind.RANK, Kind.LIMIT_RANK):
         _rank(entry, before, after, reading)
+    elif kind is Kind.TREND:
+        _trend(entry, word, reading)
     elif kind in _FLAGS:
         setattr(reading, _FLAGS[kind], True)
     elif kind is Kind.NEGATION:
@@ -110,6 +114,20 @@ def _rank(entry: Entry, before: Word | None, after: Word | None, reading: Readin
             return
     if entry.kind is Kind.LIMIT_RANK:
         reading.default_limit = True
+
+
+def _trend(entry: Entry, word: Word, reading: Reading) -> None:
+    """A step ("by week", "daily") wins over a plain "trend"; two different steps are asked
+    back."""
+    step = entry.name
+    if step == AUTO_TREND:
+        reading.trend = reading.trend or step
+    elif reading.trend in (None, AUTO_TREND, step):
+        reading.trend = step
+    else:
+        raise QuestionRefused(
+            f"a trend takes one step — by {reading.trend} or by {step} ({word.original!r})?",
+            [f"by {reading.trend}", f"by {step}"])
 
 
 def add_filter(reading: Reading, dimension: Dimension, value: str) -> None:

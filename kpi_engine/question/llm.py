@@ -146,6 +146,7 @@ def describe_previous(previous: KpiQuery) -> str:
         "order": "worst" if previous.worst_first else "best",
         "limit": previous.limit,
         "percentiles": previous.percentiles,
+        "trend": previous.trend.value if previous.trend is not None else None,
     }
     return (
         "## This question is a follow-up\n"

@@ -13,6 +13,7 @@ from enum import Enum
 from functools import lru_cache
 
 from kpi_engine.metrics import METRICS
+from kpi_engine.question.draft import AUTO_TREND
 from kpi_engine.question.lexicon import Lexicon
 from kpi_engine.vocabulary import Dimension
 
@@ -25,7 +26,8 @@ class Kind(Enum):
     DIMENSION = "dimension"  # a dimension word: "agent", "teams", "tier"
     GROUP = "group"  # a breakdown word: "by", "per", "each"
     COMPARE = "compare"  # a comparison with the period named next: "vs", "compared"
-    CHANGE = "change"  # a comparison with the period before: "change", "trend"
+    CHANGE = "change"  # a comparison with the period before: "change", "improved"
+    TREND = "trend"  # one value per step: "by day", "weekly", "monthly"; "trend" (auto step)
     RANK = "rank"  # "best", "worst", "highest", "fastest"
     LIMIT_RANK = "limit_rank"  # "top", "bottom": a ranking that shows only the first few
     WHICH = "which"  # "which": one group ("which agent")
@@ -43,7 +45,7 @@ class Entry:
     """What a phrase is, and for metrics and values which one."""
 
     kind: Kind
-    name: str = ""  # metric id, or rank direction (best, worst, high, low)
+    name: str = ""  # metric id, rank direction (best, worst, high, low), or a trend's step
     dimension: Dimension | None = None
     value: str = ""  # for values: the spelling looked up in the lexicon
     strength: int = 2  # metrics: 2 named, 1 a verb or generic word, 0 "tickets"
@@ -96,16 +98,26 @@ PRIORITY_SPELLINGS = {"urgent": "urgent"} | {
 
 TIER_SPELLINGS = {f"{prefix}{n}": str(n) for n in (1, 2, 3) for prefix in ("tier", "l", "t")}
 
+TREND_PHRASES = {
+    step: (step + "ly" if step != "day" else "daily", f"by {step}", f"per {step}",
+           f"each {step}", f"every {step}", f"{step} by {step}", f"by the {step}")
+    for step in ("day", "week", "month")
+} | {AUTO_TREND: ("trend", "trends", "trend line", "trendline", "over time", "time series",
+                 "evolution")}
+
 CLOSED_VOCABULARY: dict[str, Entry] = {
     **dict.fromkeys(("by", "per", "each", "every", "across"), Entry(Kind.GROUP)),
     # a comparison with the period named next ("vs last month") ...
     **dict.fromkeys(("vs", "v", "versus", "compared", "compare", "comparison", "against",
                      "than"), Entry(Kind.COMPARE)),
     # ... or with the period before, by the contract's rule ("how did CSAT change")
-    **dict.fromkeys(("change", "changed", "changes", "changing", "trend", "trending",
+    **dict.fromkeys(("change", "changed", "changes", "changing", "trending",
                      "difference", "delta", "week over week", "month over month", "wow", "mom",
                      "up or down", "improve", "improved", "improving", "evolve", "evolved"),
                     Entry(Kind.CHANGE)),
+    # a trend: one value per day, week or month ("auto": the step follows the period's length)
+    **{phrase: Entry(Kind.TREND, step) for step, phrases in TREND_PHRASES.items()
+       for phrase in phrases},
     **dict.fromkeys(("best", "greatest"), Entry(Kind.RANK, "best")),
     **dict.fromkeys(("worst",), Entry(Kind.RANK, "worst")),
     "top": Entry(Kind.LIMIT_RANK, "best"), "bottom": Entry(Kind.LIMIT_RANK, "worst"),

@@ -45,6 +45,7 @@ class Reading:
     limit: int | None = None
     default_limit: bool = False
     percentiles: bool = False
+    trend: str | None = None  # day, week, month, or auto ("trend", "over time")
     survey: bool = False
     assumptions: list[Assumption] = field(default_factory=list)
     understood: int = 0
@@ -56,7 +57,7 @@ class Reading:
     def says_anything(self) -> bool:
         return bool(self.metrics or self.period or self.compare or self.filters or self.group_by
                     or self.all_of or self.overall or self.rank or self.limit
-                    or self.percentiles)
+                    or self.percentiles or self.trend)
 
     def worst_first(self, metric_id: str) -> bool:
         """Whether the groups go worst first: "worst", or "highest" of a lower-is-better KPI,
@@ -72,5 +73,5 @@ class Reading:
             filters=[FilterDraft(dimension=d.value, values=v) for d, v in self.filters.items()],
             group_by=[d.value for d in self.group_by + self.all_of],
             order="worst" if self.worst_first(metric_id) else "best",
-            limit=self.limit, percentiles=self.percentiles,
+            limit=self.limit, percentiles=self.percentiles, trend=self.trend,
         )

@@ -7,7 +7,8 @@ No model and no network. The steps, each cheap:
 3. split the rest into words and match the longest known phrase at each word (`phrases.py`: KPI
    names from the registry, dimension words and values from the lexicon, question words);
 4. walk the words (`grammar.py`): filters ("tier 1", "on chat", "for Asha"), breakdowns ("by
-   agent", "which team"), ranking ("top 3", "worst"), comparison, percentiles;
+   agent", "which team"), ranking ("top 3", "worst"), comparison, percentiles, trends ("by
+   day", "weekly", "over time");
 5. read what is left over as a misspelling of a known phrase when exactly one is close
    (`typos.py`), ask back when two are, and refuse a name nobody has ("for Bob", "tier 9").
 """

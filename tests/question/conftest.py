@@ -101,12 +101,14 @@ def check_query(q, *, metric: str, period: tuple[datetime, datetime],
                 filters: dict[str, set[str]] | None = None, group_by: tuple[str, ...] = (),
                 compare: bool = False, previous: tuple[datetime, datetime] | None = None,
                 limit: int | None = None, worst_first: bool = False, percentiles: bool = False,
-                default_period: bool = False, assumption: tuple[str, ...] = ()) -> None:
+                trend: str | None = None, default_period: bool = False,
+                assumption: tuple[str, ...] = ()) -> None:
     """Every field of `q` against the expectation (defaults where the case says nothing).
 
     - period / previous: compared as [start, end) instants (zones may differ);
     - filters: {dimension value: set of values}, the WHOLE dict ({} when none);
     - group_by: the dimension values, in order;
+    - trend: the step of a trend ("day", "week", "month"), None for none;
     - default_period: whether the "no period given: last 7 days" assumption must be present
       (True) or absent (False);
     - assumption: substrings that one single assumption line must all contain
@@ -123,6 +125,7 @@ def check_query(q, *, metric: str, period: tuple[datetime, datetime],
         "limit": q.limit,
         "worst_first": q.worst_first,
         "percentiles": q.percentiles,
+        "trend": q.trend.value if q.trend is not None else None,
     }
     wanted = {
         "metric": metric,
@@ -134,6 +137,7 @@ def check_query(q, *, metric: str, period: tuple[datetime, datetime],
         "limit": limit,
         "worst_first": worst_first,
         "percentiles": percentiles,
+        "trend": trend,
     }
     assert actual == wanted
     assert len(q.filters) == len(actual["filters"]), "a dimension is filtered twice"

@@ -31,7 +31,7 @@ from kpi_engine.question.llm import (
     read_with_model,
     render_prompt,
 )
-from kpi_engine.vocabulary import Dimension
+from kpi_engine.vocabulary import Dimension, Granularity
 
 from .fake_models import FailingFake, SlowFake, ToolCallingFake, answering
 
@@ -222,3 +222,31 @@ def test_render_prompt_fills_everything_and_truncates_long_value_lists():
     assert "- customer: any customer id, e.g. an email" in text
     # 05:00 UTC on Sunday 22 Nov is still Saturday 21 Nov evening in Los Angeles
     assert "Today is Saturday 2026-11-21; the workspace time zone is America/Los_Angeles." in text
+
+
+def test_a_trend_read_by_the_model_resolves_like_the_offline_reader_s(workspace):
+    """'auto' takes the step from the period's length (this quarter: 1 Oct – 22 Nov 14:05,
+    52 days: by week) and says so; a named step is kept; a trend with a breakdown is refused."""
+    model = answering({"metric": "csat", "period": "this quarter", "trend": "auto"})
+    query = resolve_draft(read_with_model("how is CSAT going this quarter?", workspace, model),
+                          workspace)
+    assert query.trend is Granularity.WEEK
+    assert "trend by week" in [str(line) for line in query.assumptions]
+    daily = resolve_draft(QueryDraft(metric="fcr", period="last month", trend="day"), workspace)
+    assert (daily.trend, daily.assumptions) == (Granularity.DAY, ())
+    with pytest.raises(UserError) as refused:
+        resolve_draft(QueryDraft(metric="fcr", trend="day", group_by=["team"]), workspace)
+    assert refused.value.suggestions == ["fcr by day last 7 days", "fcr by team last 7 days"]
+
+
+def test_a_follow_up_of_a_trend_shows_the_model_its_step(workspace):
+    previous = KpiQuery(metric="fcr", period=parse_period("last month", now=NOW),
+                        trend=Granularity.DAY)
+    model = answering({"metric": "fcr", "period": "last month", "trend": "week"})
+
+    draft = read_with_model("by week", workspace, model, previous=previous)
+
+    system = model.received[0][0].content
+    [line] = [line for line in system.splitlines() if line.startswith("{")]
+    assert json.loads(line)["trend"] == "day"
+    assert draft.trend == "week"

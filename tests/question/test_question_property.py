@@ -43,6 +43,8 @@ VOCABULARY = [
     "Feb", "30", "31", "1", "15", "between", "and", "days", "past", "24", "hours", "ago",
     "two", "fortnight", "mtd", "on", "Monday", "–", "-", "vs", "versus", "compared", "to",
     "with", "against", "change", "before", "previous", "period",
+    # trend words
+    "daily", "weekly", "monthly", "trend", "over", "day", "per", "every", "evolution",
     # dimension words and values
     "tier", "tiers", "2", "3", "9", "0", "L1", "level", "by", "per", "each", "across", "for",
     "agent", "agents", "team", "teams", "channel", "chat", "email", "e-mail", "phone", "calls",

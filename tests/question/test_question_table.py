@@ -29,7 +29,9 @@ from .hand_periods import (
     BER_THIS_WEEK,
     BER_YESTERDAY,
     BERLIN,
+    LAST_2_WEEKS,
     LAST_7_DAYS,
+    LAST_8_WEEKS,
     LAST_30_DAYS,
     LAST_MONTH,
     LAST_QUARTER,
@@ -556,6 +558,45 @@ CASES = [
       filters={"tier": {"1"}, "channel": {"chat"}}, percentiles=True),
     Q("median CSAT last week", "csat", LAST_WEEK, percentiles=False),
 
+    # ---------------------------------------------------------------- trends
+    # a step named: "by day", "daily", "per week", "monthly" … (the period words stay periods)
+    Q("FCR by day last month", "fcr", LAST_MONTH, trend="day"),
+    Q("daily CSAT this month", "csat", THIS_MONTH, trend="day"),
+    Q("CSAT per week this quarter", "csat", THIS_QUARTER, trend="week"),
+    Q("weekly backlog last 8 weeks", "backlog", LAST_8_WEEKS, trend="week"),
+    Q("monthly NPS this year", "nps", THIS_YEAR, trend="month"),
+    Q("ticket volume per day last week", "ticket_volume", LAST_WEEK, trend="day"),
+    Q("how many tickets each day last week", "ticket_volume", LAST_WEEK, trend="day"),
+    Q("escalation rate day by day this week", "escalation_rate", THIS_WEEK, trend="day"),
+    Q("SLA attainment every day this month", "service_level", THIS_MONTH, trend="day"),
+    Q("FCR by week last week", "fcr", LAST_WEEK, trend="week"),
+    Q("weekly FCR this week", "fcr", THIS_WEEK, trend="week"),
+    Q("monthly ticket volume last year", "ticket_volume", LAST_YEAR, trend="month"),
+    Q("resolution time by month in 2025", "resolution_time", YEAR_2025, trend="month"),
+    Q("FCR for tier 1 by week in October", "fcr", OCTOBER, filters=T1, trend="week"),
+    Q("AHT on phone weekly last month", "aht", LAST_MONTH, filters={"channel": {"phone"}},
+      trend="week"),
+    Q("reopen rate by month this year for billing", "reopen_rate", THIS_YEAR,
+      filters={"team": {"billing"}}, trend="month"),
+    Q("backlog by day", "backlog", trend="day"),
+    Q("median FRT by day last week", "frt", LAST_WEEK, percentiles=True, trend="day"),
+    Q("worst FRT by day last week", "frt", LAST_WEEK, trend="day"),  # no order in a trend
+    Q("CSAT by week this month vs last month", "csat", THIS_MONTH, compare=True,
+      previous=LAST_MONTH, trend="week"),
+    # "trend" / "over time": by day up to 31 days, by week up to 26 weeks, else by month
+    Q("trend of first response time last 30 days", "frt", LAST_30_DAYS, trend="day",
+      assumption=("trend by day",)),
+    Q("FRT over time last 2 weeks", "frt", LAST_2_WEEKS, trend="day",
+      assumption=("trend by day",)),
+    Q("CSAT over time", "csat", trend="day", assumption=("trend by day",)),
+    Q("CSAT trend this quarter", "csat", THIS_QUARTER, trend="week",
+      assumption=("trend by week",)),  # 52 days
+    Q("evolution of CSAT in Q3", "csat", Q3, trend="week", assumption=("trend by week",)),
+    Q("NPS trend this year", "nps", THIS_YEAR, trend="month", assumption=("trend by month",)),
+    Q("weekly trend of FCR this year", "fcr", THIS_YEAR, trend="week"),  # the step wins
+    # still a comparison, not a trend
+    Q("is CSAT trending up this month", "csat", THIS_MONTH, compare=True),
+
     # ---------------------------------------------------------------- politeness and noise
     Q("hey kpibot, what was FCR last week?", "fcr", LAST_WEEK),
     Q("@kpibot CSAT last month please", "csat", LAST_MONTH),
@@ -591,6 +632,10 @@ CASES = [
     Q("FCR this month vs last month", "fcr", BER_THIS_MONTH, tz=BERLIN, compare=True,
       previous=BER_LAST_MONTH),
     Q("FRT past 24 hours", "frt", PAST_24_HOURS, tz=BERLIN),
+    # October in Berlin is 31 days and one hour long (summer time ends on the 25th): by day
+    Q("CSAT trend last month", "csat", BER_LAST_MONTH, tz=BERLIN, trend="day",
+      assumption=("trend by day",)),
+    Q("daily FCR last week", "fcr", BER_LAST_WEEK, tz=BERLIN, trend="day"),
 
     # ---------------------------------------------------------------- America/New_York
     Q("FCR yesterday", "fcr", NY_YESTERDAY, tz=NEW_YORK),
@@ -606,6 +651,7 @@ CASES = [
       group_by=("team",), compare=True, previous=NY_LAST_MONTH),
     Q("FCR last 7 days", "fcr", LAST_7_DAYS, tz=NEW_YORK),
     Q("what's our NPS?", "nps", tz=NEW_YORK),
+    Q("daily FCR this week", "fcr", NY_THIS_WEEK, tz=NEW_YORK, trend="day"),
 ]
 
 

@@ -102,6 +102,14 @@ REFUSALS = [
     R("🔥🔥🔥", id="emoji-only"),
     # a limit of zero
     R("top 0 agents by CSAT"),
+    # a trend is over time alone, with one step
+    R("FCR by day by team last week", message_has=("trend", "team"),
+      suggestions_have=("fcr by day last week", "fcr by team last week")),
+    R("top 3 agents by CSAT by day", message_has=("trend", "agent")),
+    R("CSAT trend by channel this month", message_has=("trend", "channel"),
+      suggestions_have=("csat by day this month", "csat by channel this month")),
+    R("CSAT daily and weekly this month", message_has=("one step",),
+      suggestions_mention=(("by day",), ("by week",))),
 ]
 
 
