@@ -1,0 +1,180 @@
+"""The answer card: a KPI result (or the refusal of a question) as a Slack message.
+
+It says what `kpibot ask` prints, in the same words (kpi_engine.formatting): the value in its
+unit with its `n`, the interval of a survey rate, the previous period and whether the change is
+larger than noise, the breakdown or trend as an aligned table, the assumptions, the notes and
+the one-line definition. Nothing here computes a number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks import ids
+from bot.blocks.kit import bullets, clip, context, escape, section
+from bot.blocks.message import SlackMessage
+from bot.blocks.table import breakdown_csv, fit_table, is_trend, needs_csv, verdict
+from kpi_engine.answers import Answer
+from kpi_engine.errors import UserError
+from kpi_engine.formatting import (
+    _format_detail,  # not public in kpi_engine yet: the CLI's "mean score: 4.31 / 5"
+    describe_change,
+    describe_interval,
+    format_count,
+    format_value,
+)
+from kpi_engine.metrics import Metric
+from kpi_engine.query import KpiResult
+
+__all__ = [  # the table's CSV helpers are table's; re-exported beside the message they go with
+    "answer_message", "breakdown_csv", "needs_csv", "refusal_message", "result_message",
+]
+
+MAX_SUGGESTIONS = 5
+MAX_QUESTION_SHOWN = 300
+NO_SUGGESTIONS_HINT = "Say `help` to see what I can answer."
+
+
+def answer_message(answer: Answer) -> SlackMessage:
+    """The Slack message for one answer: the result card, or the refusal."""
+    if answer.refusal is not None:
+        return refusal_message(answer.refusal, answer.question)
+    return result_message(answer.result)
+
+
+def result_message(result: KpiResult) -> SlackMessage:
+    """A KPI result as a card; a breakdown or trend adds its table."""
+    blocks: list[dict[str, Any]] = [section(headline(result), ids.ANSWER_HEADLINE)]
+    if result.change is not None:
+        blocks.append(section(comparison(result), ids.ANSWER_COMPARISON))
+    attach_csv = False
+    if result.rows:
+        table_blocks, attach_csv = breakdown_blocks(result)
+        blocks += table_blocks
+    blocks += footnotes(result)
+    return SlackMessage(text=notification(result), blocks=tuple(blocks), attach_csv=attach_csv)
+
+
+def notification(result: KpiResult) -> str:
+    """The notification text: "First contact resolution, last week: 73.1% (n = 1,204)"."""
+    by = [dimension.value for dimension in result.query.group_by]
+    if is_trend(result):
+        by = [result.query.trend.value]
+    words = result.metric.label + (" by " + " and ".join(by) if by else "")
+    if result.query.filters:
+        words += f" ({filters_text(result)})"
+    overall = " overall" if result.rows else ""
+    return escape(f"{words}, {result.period.label}: {value_text(result)}{overall} "
+                  f"(n = {result.n:,})")
+
+
+def filters_text(result: KpiResult) -> str:
+    """"tier 1; channel chat or email", as the command line names the filters."""
+    return "; ".join(f"{f.dimension.value} {' or '.join(f.values)}" for f in result.query.filters)
+
+
+def value_text(result: KpiResult) -> str:
+    """The value in its unit; "no data" when it stands on nothing."""
+    return format_value(result.metric, None if result.n == 0 else result.value)
+
+
+def count_noun(metric: Metric) -> str:
+    """What `n` counts, as `render_text` names it: tickets, responses or requests."""
+    if metric.survey_kind:
+        return "response"
+    return "request" if metric.id == "survey_response_rate" else "ticket"
+
+
+def headline(result: KpiResult) -> str:
+    """Label and period; the value in bold with n, interval, details and percentiles."""
+    metric = result.metric
+    lines = [f"*{escape(metric.label)}* · {escape(result.period.describe())}"]
+    noun = count_noun(metric)
+    if result.n == 0:
+        lines.append(f"*{format_value(metric, None)}* ({format_count(0, noun)} in this period)")
+    else:
+        figures = [f"*{value_text(result)}*", f"n = {format_count(result.n, noun)}"]
+        interval = describe_interval(metric, result.current)
+        lines.append("   ".join([*figures, interval] if interval else figures))
+        lines += measurement_details(result)
+    if result.query.filters:
+        lines.append("Filters: " + escape(filters_text(result)))
+    return "\n".join(lines)
+
+
+def measurement_details(result: KpiResult) -> list[str]:
+    """"mean score: 4.31 / 5" and "median 52 min · p90 3 h 10 min", when the result has them."""
+    metric, current = result.metric, result.current
+    lines = [f"{name.replace('_', ' ')}: {_format_detail(metric, name, value)}"
+             for name, value in current.details]
+    if current.percentiles:
+        lines.append(" · ".join(f"{name} {format_value(metric, value)}"
+                                for name, value in current.percentiles))
+    return lines
+
+
+def comparison(result: KpiResult) -> str:
+    """The previous period's figure and the change, with "better"/"worse" when it is real."""
+    metric, change = result.metric, result.change
+    previous = change.previous
+    period = result.previous_period.describe() if result.previous_period else "previous period"
+    lines = [f"Previous: {format_value(metric, previous.value)} (n = {previous.n:,}), "
+             f"{escape(period)}"]
+    words = verdict(metric, change)
+    direction = f" — *{words}*" if words in ("better", "worse") else ""
+    lines.append(f"Change: {describe_change(metric, change)}{direction}")
+    return "\n".join(lines)
+
+
+def breakdown_blocks(result: KpiResult) -> tuple[list[dict[str, Any]], bool]:
+    """The title line and the table; True when the table was cut and the CSV should follow."""
+    fit = fit_table(result)
+    blocks = [context(table_title(result), block_id=ids.ANSWER_TABLE_TITLE),
+              section(fit.text, ids.ANSWER_TABLE)]
+    if fit.hidden:
+        blocks.append(context(f"All {len(result.rows):,} rows are in the attached CSV.",
+                              block_id=ids.ANSWER_CSV_NOTE))
+    return blocks, fit.hidden > 0
+
+
+def table_title(result: KpiResult) -> str:
+    """"By team, best first — top 5 of 23" / "By day, in time order"."""
+    if is_trend(result):
+        return f"By {result.query.trend.value}, in time order"
+    by = " and ".join(dimension.value for dimension in result.query.group_by)
+    order = "worst first" if result.query.worst_first else "best first"
+    title = f"By {by}, {order}"
+    if result.groups_total > len(result.rows):
+        title += f" — top {len(result.rows):,} of {result.groups_total:,}"
+    return title
+
+
+def footnotes(result: KpiResult) -> list[dict[str, Any]]:
+    """Assumptions, notes and, last, the definition: small grey lines."""
+    blocks = []
+    if result.query.assumptions:
+        text = "Assumed: " + "; ".join(result.query.assumptions)
+        blocks.append(context(escape(text), block_id=ids.ANSWER_ASSUMPTIONS))
+    if result.notes:
+        blocks.append(context(escape("Note: " + "; ".join(result.notes)),
+                              block_id=ids.ANSWER_NOTES))
+    if result.definition:
+        blocks.append(context(escape(f"How computed: {result.definition}"),
+                              block_id=ids.ANSWER_DEFINITION))
+    return blocks
+
+
+def refusal_message(error: UserError, question: str) -> SlackMessage:
+    """Why a question cannot be answered and what to try instead; never a number."""
+    blocks: list[dict[str, Any]] = [
+        section(f"I can't answer that: {escape(error.message)}", ids.REFUSAL)
+    ]
+    suggestions = [escape(s) for s in error.suggestions[:MAX_SUGGESTIONS]]
+    if suggestions:
+        blocks.append(section("Try:\n" + bullets(suggestions), ids.REFUSAL_SUGGESTIONS))
+    else:
+        blocks.append(context(NO_SUGGESTIONS_HINT, block_id=ids.REFUSAL_SUGGESTIONS))
+    if question.strip():
+        shown = clip(" ".join(question.split()), MAX_QUESTION_SHOWN)
+        blocks.append(context(f"You asked: “{escape(shown)}”", block_id=ids.REFUSAL_QUESTION))
+    return SlackMessage(text=escape(f"Can't answer: {error.message}"), blocks=tuple(blocks))

@@ -1,0 +1,75 @@
+"""The App Home view (KPIs, how to ask, digests) and the assistant panel's greeting, prompts
+and thread titles."""
+
+from __future__ import annotations
+
+from bot.blocks import (
+    ASSISTANT_GREETING,
+    DigestSummary,
+    home_view,
+    ids,
+    suggested_prompts,
+    thread_title,
+)
+from bot.blocks.home import NO_DIGESTS
+from kpi_engine.metrics import METRICS
+from kpi_engine.question.draft import EXAMPLE_QUESTIONS
+
+from .slack_limits import assert_valid_view, text_of, texts
+
+MORNING = DigestSummary(name="Morning pulse", channel_id="C0123",
+                        schedule="weekdays at 09:00 Europe/Berlin", kpis=("fcr", "csat"))
+WEEKLY = DigestSummary(name="Billing <weekly> & more", channel_id="C0456",
+                       schedule="Mondays at 08:30 UTC", kpis=("backlog", "unknown_kpi"))
+
+
+def test_home_without_digests_says_how_they_arrive():
+    view = home_view()
+    assert_valid_view(view)
+    assert text_of(view["blocks"], ids.HOME_DIGESTS_EMPTY) == (
+        "No digests yet — they arrive with `/kpi digest add`.") == NO_DIGESTS
+    shown = " ".join(texts(view["blocks"]))
+    assert all(metric.label in shown for metric in METRICS)
+    assert "`/kpi`" in text_of(view["blocks"], ids.HOME_HOW_TO_ASK)
+    assert EXAMPLE_QUESTIONS[0] in text_of(view["blocks"], ids.HOME_EXAMPLES)
+
+
+def test_home_lists_two_digests_escaped():
+    view = home_view([MORNING, WEEKLY])
+    assert_valid_view(view)
+    blocks = view["blocks"]
+    assert text_of(blocks, ids.HOME_DIGEST_PREFIX + "0") == (
+        "*Morning pulse* in <#C0123> — weekdays at 09:00 Europe/Berlin\n"
+        "First contact resolution · Customer satisfaction (CSAT)")
+    assert text_of(blocks, ids.HOME_DIGEST_PREFIX + "1") == (
+        "*Billing &lt;weekly&gt; &amp; more* in <#C0456> — Mondays at 08:30 UTC\n"
+        "Backlog · unknown_kpi")
+    assert not any(b.get("block_id") == ids.HOME_DIGESTS_EMPTY for b in blocks)
+
+
+def test_home_with_many_digests_stays_within_a_hundred_blocks():
+    view = home_view([MORNING] * 500)
+    assert_valid_view(view)
+    assert len(view["blocks"]) == 100
+    assert view["blocks"][-1]["elements"][0]["text"].startswith("… and ")
+
+
+def test_suggested_prompts_are_at_most_four_example_questions():
+    prompts = suggested_prompts()
+    assert 1 <= len(prompts) <= 4
+    for prompt in prompts:
+        assert set(prompt) == {"title", "message"}
+        assert prompt["message"] in EXAMPLE_QUESTIONS
+        assert 0 < len(prompt["title"]) <= 40 and prompt["title"][0].isupper()
+    assert prompts[0]["title"] == "What was FCR last week for tier 1"
+    assert "KPI" in ASSISTANT_GREETING
+
+
+def test_thread_title_is_the_question_on_one_line_trimmed_at_a_word():
+    assert thread_title("  what was FCR\nlast week?  ") == "what was FCR last week?"
+    long = ("what was the first response time for the billing team on chat and email "
+            "last month compared to the month before")
+    title = thread_title(long)
+    assert title == "what was the first response time for the billing team on…"
+    assert len(title) <= 60
+    assert thread_title("   ") == "KPI question"
