@@ -1,4 +1,4 @@
-"""The `kpibot` command line (interfaces.md): import, kpi, ask, demo.
+"""The `kpibot` command line (interfaces.md): import, kpi, ask, serve, demo.
 
 Every command takes --db, --tz and --now. Failures are one clear line on standard error, or
 `{"error": ..., "suggestions": [...]}` on standard output with --json; an internal error is an
@@ -293,6 +293,17 @@ def demo_command(ticket_count, settings):
     from kpi_engine.demo import run_demo
 
     run_demo(settings, tickets=ticket_count, echo=click.echo)
+
+
+@cli.command("serve")
+@click.option("--port", type=click.IntRange(1, 65535), help="HTTP port (KPIBOT_PORT, default 3000).")
+@click.option("--host", help="Address to listen on (KPIBOT_HOST, default 0.0.0.0).")
+@common_options
+def serve_command(port, host, settings):
+    """Run the Slack app: HTTP on /slack/events, or Socket Mode when SLACK_APP_TOKEN is set."""
+    from bot.server import serve
+
+    serve(settings, host=host or settings.host, port=port or settings.port)
 
 
 def main(argv: list[str] | None = None) -> None:

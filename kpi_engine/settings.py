@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     allowed_channels: str = Field("", validation_alias=_env("KPIBOT_ALLOWED_CHANNELS"))
     allowed_usergroups: str = Field("", validation_alias=_env("KPIBOT_ALLOWED_USERGROUPS"))
     leads_usergroup: str | None = Field(None, validation_alias=_env("KPIBOT_LEADS_USERGROUP"))
+    host: str = Field("0.0.0.0", validation_alias=_env("KPIBOT_HOST"))
     port: int = Field(3000, gt=0, lt=65536, validation_alias=_env("KPIBOT_PORT"))
     slack_workers: int = Field(8, gt=0, le=64, validation_alias=_env("KPIBOT_SLACK_WORKERS"))
 

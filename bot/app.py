@@ -1,0 +1,94 @@
+"""The Slack app's factory: `create_app(settings, ...)` builds a Bolt `App` with every listener
+registered and everything it needs injected. Nothing happens at import time.
+
+Requests are acknowledged before any work (events by Bolt's auto-acknowledgement, `/kpi` by an
+ack function with a lazy listener), and the work runs on a pool of `settings.slack_workers`
+threads. The Web API client retries rate limits (honouring Retry-After), server errors and
+dropped connections.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.listeners import register_listeners
+from bot.services import BotServices
+from kpi_engine.engine import KpiEngine
+from kpi_engine.errors import UserError
+from kpi_engine.settings import Settings
+
+logger = logging.getLogger("kpibot.slack")
+
+SLACK_TIMEOUT_SECONDS = 10
+
+
+def slack_client(settings: Settings) -> WebClient:
+    """A Web API client for the bot token at `settings.slack_api_url`, with retries."""
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
+                       timeout=SLACK_TIMEOUT_SECONDS, logger=logger)
+    client.retry_handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+    return client
+
+
+def create_app(settings: Settings, *, client: WebClient | None = None,
+               engine: KpiEngine | None = None,
+               clock: Callable[[], datetime] | None = None,
+               services: BotServices | None = None) -> App:
+    """The Bolt app for `settings`. `client`, `engine` and `clock` replace the real ones (tests,
+    benchmarks); `services` replaces everything built on the database."""
+    check_slack_settings(settings)
+    client = client or slack_client(settings)
+    socket_mode = bool(settings.slack_app_token)
+    try:
+        app = App(
+            client=client,
+            signing_secret=settings.slack_signing_secret,
+            request_verification_enabled=not socket_mode,
+            process_before_response=False,
+            listener_executor=ThreadPoolExecutor(max_workers=settings.slack_workers,
+                                                 thread_name_prefix="kpibot-slack"),
+            logger=logger,
+        )
+    except BoltError as error:  # Bolt checks the token with auth.test as it starts
+        raise UserError(f"Slack refused the bot token: {error}", [
+            "check SLACK_BOT_TOKEN (xoxb-…) and SLACK_API_URL"]) from None
+    app.middleware(skip_timeout_retries)
+    services = services or BotServices.build(settings, engine=engine, clock=clock)
+    register_listeners(app, services)
+    return app
+
+
+def check_slack_settings(settings: Settings) -> None:
+    """A clear message for a missing token or secret, before anything talks to Slack."""
+    if not settings.slack_bot_token:
+        raise UserError("SLACK_BOT_TOKEN is not set", [
+            "copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page "
+            "into .env or the environment"])
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        raise UserError("SLACK_SIGNING_SECRET is not set", [
+            "copy the Signing Secret from your app's Basic Information page, or set "
+            "SLACK_APP_TOKEN (xapp-…) to use Socket Mode"])
+
+
+def skip_timeout_retries(request: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse:
+    """Slack resends an event it thinks timed out; the first copy is already being answered, so
+    the retry is acknowledged and dropped rather than answered twice."""
+    if request.headers.get("x-slack-retry-reason", [None])[0] == "http_timeout":
+        return BoltResponse(status=200, body="")
+    return next()

@@ -1,0 +1,59 @@
+"""Slack's assistant panel (the AI-app split view): a greeting with suggested prompts when a
+thread starts; each message in the thread is a question or a follow-up, answered with the status
+"computing…" shown meanwhile and the thread titled by its first question. Threads of the bot's
+DMs reach here too (Bolt's `Assistant` claims every threaded DM message), and are answered alike.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, Assistant, BoltContext, Say, SetStatus, SetSuggestedPrompts, SetTitle
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.asking import Question, answer_question, question_text, thread_conversation
+from bot.blocks.assistant import ASSISTANT_GREETING, suggested_prompts, thread_title
+from bot.listeners.asker import asker_of_event
+from bot.services import BotServices
+
+logger = logging.getLogger("kpibot.slack")
+WORKING_STATUS = "computing…"
+
+
+def register(app: App, services: BotServices) -> None:
+    assistant = Assistant(logger=logger)
+
+    @assistant.thread_started
+    def greet(say: Say, set_suggested_prompts: SetSuggestedPrompts) -> None:
+        say(ASSISTANT_GREETING)
+        set_suggested_prompts(prompts=suggested_prompts())
+
+    @assistant.thread_context_changed
+    def ignore_context(ack) -> None:
+        """kpibot does not use the channel the person is looking at: nothing to store."""
+
+    @assistant.user_message
+    def answer_in_panel(payload: dict, context: BoltContext, client: WebClient,
+                        set_status: SetStatus, set_title: SetTitle) -> None:
+        text = question_text(payload.get("text", ""))
+        channel, thread_ts = payload["channel"], payload["thread_ts"]
+        _best_effort(set_title, thread_title(text))
+        _best_effort(set_status, WORKING_STATUS)
+        answer_question(services, client, Question(
+            text=text,
+            asker=asker_of_event(payload, context, direct=True),
+            channel_id=channel,
+            thread_ts=thread_ts,
+            conversation=thread_conversation(context.team_id, channel, thread_ts),
+        ))
+
+    app.assistant(assistant)
+
+
+def _best_effort(call, text: str) -> None:
+    """Titles and statuses exist only in assistant threads; elsewhere Slack refuses them."""
+    try:
+        call(text)
+    except SlackApiError as error:
+        logger.debug("assistant call refused: %s", error.response.get("error"))

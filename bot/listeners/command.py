@@ -1,0 +1,54 @@
+"""`/kpi QUESTION`: acknowledged at once (help is the acknowledgement itself), answered by a
+lazy listener in the channel with the question above the answer, so its thread can carry
+follow-ups. Where the bot cannot post (a DM between people, a channel it is not in) the answer
+comes back privately through the command's response URL."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.access import Asker
+from bot.asking import Question, answer_question, question_text
+from bot.blocks.kit import escape
+from bot.blocks.message import SlackMessage
+from bot.blocks.notices import help_message
+from bot.services import BotServices
+
+HELP_WORDS = ("", "help", "?")
+
+
+def register(app: App, services: BotServices) -> None:
+    def acknowledge(ack: Ack, command: dict) -> None:
+        if _wants_help(command):
+            help_text = help_message()
+            ack(text=help_text.text, blocks=list(help_text.blocks), response_type="ephemeral")
+        else:
+            ack()
+
+    def answer_command(command: dict, context: BoltContext, client: WebClient,
+                       respond: Respond) -> None:
+        if _wants_help(command):
+            return
+
+        def reply_privately(message: SlackMessage) -> None:
+            respond(text=message.text, blocks=list(message.blocks), response_type="ephemeral")
+
+        text = question_text(command.get("text", ""))
+        answer_question(services, client, Question(
+            text=text,
+            asker=Asker(user_id=command.get("user_id", ""), workspace_id=context.team_id,
+                        channel_id=command.get("channel_id", ""),
+                        direct=command.get("channel_name") == "directmessage"),
+            channel_id=command.get("channel_id", ""),
+            thread_ts=None,
+            conversation=None,
+            preface=f"<@{command.get('user_id')}> asked: {escape(text)}",
+            fallback=reply_privately,
+        ))
+
+    app.command("/kpi")(ack=acknowledge, lazy=[answer_command])
+
+
+def _wants_help(command: dict) -> bool:
+    return question_text(command.get("text", "")).lower() in HELP_WORDS

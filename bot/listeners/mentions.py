@@ -1,0 +1,25 @@
+"""`@kpibot what was FCR last week?` in a channel: answered in the message's thread, where a
+mention or a plain follow-up continues the conversation."""
+
+from __future__ import annotations
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.asking import Question, answer_question, question_text, thread_conversation
+from bot.listeners.asker import asker_of_event
+from bot.services import BotServices
+
+
+def register(app: App, services: BotServices) -> None:
+    @app.event("app_mention")
+    def answer_mention(event: dict, context: BoltContext, client: WebClient) -> None:
+        # Events are acknowledged before this runs (Bolt's auto-ack): the work happens here.
+        thread_ts = event.get("thread_ts") or event["ts"]
+        answer_question(services, client, Question(
+            text=question_text(event.get("text", "")),
+            asker=asker_of_event(event, context, direct=False),
+            channel_id=event["channel"],
+            thread_ts=thread_ts,
+            conversation=thread_conversation(context.team_id, event["channel"], thread_ts),
+        ))

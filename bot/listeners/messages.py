@@ -1,0 +1,55 @@
+"""Plain messages: a direct message is a question (or a follow-up of the last one); a reply in a
+channel thread where kpibot answered is answered only when it reads as a follow-up ("and tier
+2?"), so people can talk in the thread without the bot butting in. Everything else (edits,
+deletions, bots, messages that mention the bot, which `mentions` answers) is ignored."""
+
+from __future__ import annotations
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.asking import Question, answer_question, question_text, thread_conversation
+from bot.listeners.asker import asker_of_event
+from bot.services import BotServices
+
+# Message subtypes that are still someone writing a message.
+_WRITTEN = (None, "file_share", "thread_broadcast")
+DIRECT_MAIN_LINE = "main"
+
+
+def register(app: App, services: BotServices) -> None:
+    @app.event("message")
+    def answer_message_event(event: dict, context: BoltContext, client: WebClient) -> None:
+        question = question_of_message(event, context)
+        if question is not None:
+            answer_question(services, client, question)
+
+
+def question_of_message(event: dict, context: BoltContext) -> Question | None:
+    """The question a message event asks, or None when it asks nothing of kpibot."""
+    if event.get("subtype") not in _WRITTEN or event.get("bot_id") or not event.get("user"):
+        return None
+    text = event.get("text", "")
+    channel, thread_ts = event.get("channel", ""), event.get("thread_ts")
+    if event.get("channel_type") == "im":
+        if thread_ts is not None:
+            return None  # the assistant middleware answers threads of the bot's DMs
+        return Question(
+            text=question_text(text),
+            asker=asker_of_event(event, context, direct=True),
+            channel_id=channel,
+            thread_ts=None,
+            conversation=thread_conversation(context.team_id, channel, DIRECT_MAIN_LINE),
+        )
+    if thread_ts is None or thread_ts == event.get("ts"):
+        return None  # top-level chatter in a channel is not addressed to kpibot
+    if context.bot_user_id and f"<@{context.bot_user_id}>" in text:
+        return None  # the app_mention listener answers it
+    return Question(
+        text=question_text(text),
+        asker=asker_of_event(event, context, direct=False),
+        channel_id=channel,
+        thread_ts=thread_ts,
+        conversation=thread_conversation(context.team_id, channel, thread_ts),
+        quiet=True,
+    )
