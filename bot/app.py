@@ -2,13 +2,14 @@
 registered and everything it needs injected. Nothing happens at import time.
 
 Requests are acknowledged before any work (events by Bolt's auto-acknowledgement, `/kpi` by an
-ack function with a lazy listener), and the work runs on a pool of `settings.slack_workers`
-threads. The Web API client retries rate limits (honouring Retry-After), server errors and
+ack function with a lazy listener); the work runs on a pool of `settings.slack_workers`
+threads, which hand it to `settings.answer_processes` worker processes (bot/answering.py). The Web API client retries rate limits (honouring Retry-After), server errors and
 dropped connections.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,8 +24,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.answering import Answering, InThreadAnswering, WorkerProcessAnswering
 from bot.listeners import register_listeners
-from bot.services import BotServices
+from bot.services import AskingServices
 from kpi_engine.engine import KpiEngine
 from kpi_engine.errors import UserError
 from kpi_engine.settings import Settings
@@ -49,7 +51,7 @@ def slack_client(settings: Settings) -> WebClient:
 def create_app(settings: Settings, *, client: WebClient | None = None,
                engine: KpiEngine | None = None,
                clock: Callable[[], datetime] | None = None,
-               services: BotServices | None = None) -> App:
+               services: AskingServices | None = None) -> App:
     """The Bolt app for `settings`. `client`, `engine` and `clock` replace the real ones (tests,
     benchmarks); `services` replaces everything built on the database."""
     check_slack_settings(settings)
@@ -69,9 +71,20 @@ def create_app(settings: Settings, *, client: WebClient | None = None,
         raise UserError(f"Slack refused the bot token: {error}", [
             "check SLACK_BOT_TOKEN (xoxb-…) and SLACK_API_URL"]) from None
     app.middleware(skip_timeout_retries)
-    services = services or BotServices.build(settings, engine=engine, clock=clock)
-    register_listeners(app, services)
+    register_listeners(app, answering_for(settings, engine=engine, clock=clock, services=services))
     return app
+
+
+def answering_for(settings: Settings, *, engine: KpiEngine | None,
+                  clock: Callable[[], datetime] | None,
+                  services: AskingServices | None) -> Answering:
+    """Worker processes when configured and nothing is injected (an injected engine or clock
+    lives in this process); otherwise the listener's own thread."""
+    if settings.answer_processes and engine is None and clock is None and services is None:
+        answering = WorkerProcessAnswering(settings, settings.answer_processes)
+        atexit.register(answering.close)
+        return answering
+    return InThreadAnswering(services or AskingServices.build(settings, engine=engine, clock=clock))
 
 
 def check_slack_settings(settings: Settings) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from html import unescape
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot.access import AccessRefusal, Asker
 from bot.blocks.answer import answer_message
@@ -23,9 +23,10 @@ from bot.blocks.message import SlackMessage
 from bot.blocks.notices import access_refusal, apology_message
 from bot.blocks.table import breakdown_csv, csv_filename
 from bot.errors import log_internal_error
-from bot.services import BotServices
+from bot.services import AskingServices
 from kpi_engine.answers import Answer
 from kpi_engine.errors import UserError
+from kpi_engine.query import KpiResult
 
 logger = logging.getLogger("kpibot.slack")
 
@@ -47,8 +48,8 @@ class Question:
     conversation: str | None  # the key of the thread's state; None = the answer's own thread
     quiet: bool = False  # an unaddressed reply in a channel thread: answer only a follow-up
     preface: str | None = None  # a line shown above the answer ("@ana asked …" for /kpi)
-    # Where the answer goes when the bot cannot post in the channel (/kpi: an ephemeral reply).
-    fallback: Callable[[SlackMessage], None] | None = None
+    # Where the answer goes, privately, when the bot cannot post in the channel (/kpi's URL).
+    response_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,16 @@ class Posted:
 
     ts: str | None
     answer: Answer | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attachments:
+    """The files an answer still wants in its thread: a chart and/or the full table as CSV."""
+
+    question: Question
+    result: KpiResult
+    thread_ts: str
+    csv: bool
 
 
 def question_text(slack_text: str) -> str:
@@ -71,10 +82,13 @@ def thread_conversation(workspace_id: str | None, channel_id: str, thread_ts: st
     return f"slack:{workspace_id or '-'}:{channel_id}:{thread_ts}"
 
 
-def answer_question(services: BotServices, client: WebClient, question: Question) -> Posted:
-    """Answer `question` in its thread. Never raises: failures are told to the asker."""
+def answer_question(services: AskingServices, client: WebClient, question: Question, *,
+                    attach: bool = True) -> Posted | Attachments:
+    """Answer `question` in its thread. Never raises: failures are told to the asker. With
+    `attach` the chart and table files follow at once; without, an answer that wants them
+    returns `Attachments` for `attach_files` to do later (after other people's answers)."""
     try:
-        return _answer(services, client, question)
+        return _answer(services, client, question, attach=attach)
     except UserError as error:  # e.g. the database is unreachable: a configuration problem
         message = _refusal(error, question)
     except Exception:
@@ -87,7 +101,8 @@ def answer_question(services: BotServices, client: WebClient, question: Question
         return Posted(ts=None)
 
 
-def _answer(services: BotServices, client: WebClient, question: Question) -> Posted:
+def _answer(services: AskingServices, client: WebClient, question: Question, *,
+            attach: bool) -> Posted | Attachments:
     refusal = services.access.refusal_for(client, question.asker)
     if refusal is not None:
         return Posted(ts=None) if question.quiet else _refuse(client, question, refusal)
@@ -112,7 +127,11 @@ def _answer(services: BotServices, client: WebClient, question: Question) -> Pos
         services.conversations.remember(
             thread_conversation(question.asker.workspace_id, question.channel_id, posted.ts),
             answer.result.query)
-    _attach_files(services, client, question, answer, message, thread_ts=question.thread_ts or posted.ts)
+    wanted = Attachments(question=question, result=answer.result,
+                         thread_ts=question.thread_ts or posted.ts, csv=message.attach_csv)
+    if not attach:
+        return wanted if message.attach_csv or _wants_chart(services, answer.result) else posted
+    attach_files(services, client, wanted)
     return replace(posted, answer=answer)
 
 
@@ -135,32 +154,41 @@ def _post(client: WebClient, question: Question, message: SlackMessage) -> Poste
             blocks=blocks, unfurl_links=False, unfurl_media=False,
         )
     except SlackApiError as error:
-        if question.fallback is None or error.response.get("error") not in CANNOT_POST_HERE:
+        if question.response_url is None or error.response.get("error") not in CANNOT_POST_HERE:
             raise
-        question.fallback(replace(message, blocks=tuple(blocks)))
+        reply = WebhookClient(question.response_url).send(
+            text=message.text, blocks=blocks, response_type="ephemeral")
+        if reply.status_code != 200:
+            raise RuntimeError(f"the response URL answered {reply.status_code}") from error
         return Posted(ts=None)
     return Posted(ts=response.get("ts"))
 
 
-def _attach_files(services: BotServices, client: WebClient, question: Question, answer: Answer,
-                  message: SlackMessage, *, thread_ts: str | None) -> None:
-    """The chart and, for a table cut to fit, the full table as CSV; a failure is logged only:
-    the answer itself is already in the thread."""
-    result = answer.result
+def _wants_chart(services: AskingServices, result: KpiResult) -> bool:
+    if not services.charts:
+        return False
+    from bot.charts import wants_chart
+
+    return wants_chart(result)
+
+
+def attach_files(services: AskingServices, client: WebClient, wanted: Attachments) -> None:
+    """Upload the chart and, for a table cut to fit, the full table as CSV. A failure is
+    logged only: the answer itself is already in the thread."""
+    result, question = wanted.result, wanted.question
     uploads = []
     try:
-        if services.charts:
-            from bot.charts import chart_alt_text, chart_filename, chart_png, wants_chart
+        if _wants_chart(services, result):
+            from bot.charts import chart_alt_text, chart_filename, chart_png
 
-            if wants_chart(result):
-                uploads.append({"content": chart_png(result), "filename": chart_filename(result),
-                                "title": result.metric.label, "alt_txt": chart_alt_text(result)})
-        if message.attach_csv:
+            uploads.append({"content": chart_png(result), "filename": chart_filename(result),
+                            "title": result.metric.label, "alt_txt": chart_alt_text(result)})
+        if wanted.csv:
             uploads.append({"content": breakdown_csv(result).encode(),
                             "filename": csv_filename(result),
                             "title": f"{result.metric.label}: full table"})
         if uploads:
-            client.files_upload_v2(channel=question.channel_id, thread_ts=thread_ts,
+            client.files_upload_v2(channel=question.channel_id, thread_ts=wanted.thread_ts,
                                    file_uploads=uploads)
     except SlackApiError as error:
         logger.warning("could not upload the chart or table: %s", error.response.get("error"))

@@ -98,6 +98,11 @@ class Metric:
         """Survey rates carry a 95% Wilson interval."""
         return self.aggregation is Aggregation.SHARE and self.population is not Population.TICKETS
 
+    def __reduce__(self):
+        """Pickled by reference (id and variant), as the registry entry it is: its SQL
+        builders are functions, and a result sent to another process names the same KPI."""
+        return (_registered_metric, (self.id, self.variant or ""))
+
     def with_variant(self, name: str) -> Metric:
         """This metric under the named variant definition (`self` for the default)."""
         if name in ("", self.default_variant):
@@ -370,6 +375,10 @@ METRICS: tuple[Metric, ...] = (
 )
 
 METRICS_BY_ID: dict[str, Metric] = {metric.id: metric for metric in METRICS}
+
+
+def _registered_metric(metric_id: str, variant: str) -> Metric:
+    return get_metric(metric_id).with_variant(variant)
 
 
 def get_metric(metric_id: str) -> Metric:

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     leads_usergroup: str | None = Field(None, validation_alias=_env("KPIBOT_LEADS_USERGROUP"))
     host: str = Field("0.0.0.0", validation_alias=_env("KPIBOT_HOST"))
     port: int = Field(3000, gt=0, lt=65536, validation_alias=_env("KPIBOT_PORT"))
+    answer_processes: int = Field(2, ge=0, le=32, validation_alias=_env("KPIBOT_ANSWER_PROCESSES"))
     slack_workers: int = Field(8, gt=0, le=64, validation_alias=_env("KPIBOT_SLACK_WORKERS"))
 
     @field_validator("tz")

@@ -12,16 +12,16 @@ from slack_bolt import App, Assistant, BoltContext, Say, SetStatus, SetSuggested
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.asking import Question, answer_question, question_text, thread_conversation
+from bot.answering import Answering
+from bot.asking import Question, question_text, thread_conversation
 from bot.blocks.assistant import ASSISTANT_GREETING, suggested_prompts, thread_title
 from bot.listeners.asker import asker_of_event
-from bot.services import BotServices
 
 logger = logging.getLogger("kpibot.slack")
 WORKING_STATUS = "computing…"
 
 
-def register(app: App, services: BotServices) -> None:
+def register(app: App, answering: Answering) -> None:
     assistant = Assistant(logger=logger)
 
     @assistant.thread_started
@@ -40,7 +40,7 @@ def register(app: App, services: BotServices) -> None:
         channel, thread_ts = payload["channel"], payload["thread_ts"]
         _best_effort(set_title, thread_title(text))
         _best_effort(set_status, WORKING_STATUS)
-        answer_question(services, client, Question(
+        answering.submit(client, Question(
             text=text,
             asker=asker_of_event(payload, context, direct=True),
             channel_id=channel,

@@ -5,20 +5,19 @@ comes back privately through the command's response URL."""
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.access import Asker
-from bot.asking import Question, answer_question, question_text
+from bot.answering import Answering
+from bot.asking import Question, question_text
 from bot.blocks.kit import escape
-from bot.blocks.message import SlackMessage
 from bot.blocks.notices import help_message
-from bot.services import BotServices
 
 HELP_WORDS = ("", "help", "?")
 
 
-def register(app: App, services: BotServices) -> None:
+def register(app: App, answering: Answering) -> None:
     def acknowledge(ack: Ack, command: dict) -> None:
         if _wants_help(command):
             help_text = help_message()
@@ -26,16 +25,11 @@ def register(app: App, services: BotServices) -> None:
         else:
             ack()
 
-    def answer_command(command: dict, context: BoltContext, client: WebClient,
-                       respond: Respond) -> None:
+    def answer_command(command: dict, context: BoltContext, client: WebClient) -> None:
         if _wants_help(command):
             return
-
-        def reply_privately(message: SlackMessage) -> None:
-            respond(text=message.text, blocks=list(message.blocks), response_type="ephemeral")
-
         text = question_text(command.get("text", ""))
-        answer_question(services, client, Question(
+        answering.submit(client, Question(
             text=text,
             asker=Asker(user_id=command.get("user_id", ""), workspace_id=context.team_id,
                         channel_id=command.get("channel_id", ""),
@@ -44,7 +38,7 @@ def register(app: App, services: BotServices) -> None:
             thread_ts=None,
             conversation=None,
             preface=f"<@{command.get('user_id')}> asked: {escape(text)}",
-            fallback=reply_privately,
+            response_url=command.get("response_url"),
         ))
 
     app.command("/kpi")(ack=acknowledge, lazy=[answer_command])

@@ -5,11 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.answering import Answering
 from bot.blocks.home import home_view
-from bot.services import BotServices
 
 
-def register(app: App, services: BotServices) -> None:
+def register(app: App, answering: Answering) -> None:
     @app.event("app_home_opened")
     def publish_home(event: dict, client: WebClient) -> None:
         if event.get("tab", "home") != "home":

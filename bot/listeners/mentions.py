@@ -6,17 +6,17 @@ from __future__ import annotations
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.asking import Question, answer_question, question_text, thread_conversation
+from bot.answering import Answering
+from bot.asking import Question, question_text, thread_conversation
 from bot.listeners.asker import asker_of_event
-from bot.services import BotServices
 
 
-def register(app: App, services: BotServices) -> None:
+def register(app: App, answering: Answering) -> None:
     @app.event("app_mention")
     def answer_mention(event: dict, context: BoltContext, client: WebClient) -> None:
         # Events are acknowledged before this runs (Bolt's auto-ack): the work happens here.
         thread_ts = event.get("thread_ts") or event["ts"]
-        answer_question(services, client, Question(
+        answering.submit(client, Question(
             text=question_text(event.get("text", "")),
             asker=asker_of_event(event, context, direct=False),
             channel_id=event["channel"],

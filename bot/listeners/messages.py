@@ -8,21 +8,21 @@ from __future__ import annotations
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.asking import Question, answer_question, question_text, thread_conversation
+from bot.answering import Answering
+from bot.asking import Question, question_text, thread_conversation
 from bot.listeners.asker import asker_of_event
-from bot.services import BotServices
 
 # Message subtypes that are still someone writing a message.
 _WRITTEN = (None, "file_share", "thread_broadcast")
 DIRECT_MAIN_LINE = "main"
 
 
-def register(app: App, services: BotServices) -> None:
+def register(app: App, answering: Answering) -> None:
     @app.event("message")
     def answer_message_event(event: dict, context: BoltContext, client: WebClient) -> None:
         question = question_of_message(event, context)
         if question is not None:
-            answer_question(services, client, question)
+            answering.submit(client, question)
 
 
 def question_of_message(event: dict, context: BoltContext) -> Question | None:

@@ -21,7 +21,7 @@ from conftest import add_tickets, make_settings
 from slack_bolt import App, BoltResponse
 
 from bot.app import create_app
-from bot.services import BotServices
+from bot.services import AskingServices
 from kpi_engine.engine import KpiEngine
 
 from . import requests as slack_requests
@@ -83,7 +83,7 @@ def make_app(slack, tickets_db, monkeypatch, tmp_path):
     def make(*, with_services: bool = False, **overrides):
         """The app; with `with_services`, also the services its listeners share."""
         settings = slack_settings(slack, **overrides)
-        services = BotServices.build(settings, engine=KpiEngine(tickets_db, settings))
+        services = AskingServices.build(settings, engine=KpiEngine(tickets_db, settings))
         app = create_app(settings, services=services)
         return (app, services) if with_services else app
 
