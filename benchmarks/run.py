@@ -88,7 +88,20 @@ def run_questions(urls: list[str]) -> dict:
     return json.loads(completed.stdout)
 
 
-def summary(runs: list[dict], large: int, small: int, questions: dict | None = None) -> str:
+def run_slack(urls: list[str]) -> dict:
+    """The Slack benchmark (benchmarks/slack.py): `kpibot serve` under 20 concurrent mentions."""
+    print("slack …", file=sys.stderr)
+    command = [sys.executable, "-m", "benchmarks.slack"]
+    for url in urls:
+        command += ["--db", url]
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise SystemExit(f"slack benchmark failed:\n{completed.stderr}")
+    return json.loads(completed.stdout)
+
+
+def summary(runs: list[dict], large: int, small: int, questions: dict | None = None,
+            slack: dict | None = None) -> str:
     by_key = {(run["backend"], run["tickets"]): run for run in runs}
     backends = sorted({run["backend"] for run in runs})
     lines = [f"Measured {datetime.now(timezone.utc):%Y-%m-%d} on this project's CI machine "
@@ -114,6 +127,16 @@ def summary(runs: list[dict], large: int, small: int, questions: dict | None = N
         lines.append(f"| question reading, one core (no database) | "
                      f"{reading['questions_per_second']:,} questions/s "
                      f"({reading['microseconds_per_question']} µs each) |" + " |" * (len(backends) - 1))
+    if slack:
+        by_backend = {result["backend"]: result for result in slack["slack"]}
+        some = next(iter(by_backend.values()))
+        row(f"Slack: acknowledgement p50 / p99, {some['concurrent']} concurrent mentions "
+            f"({some['requests']} in all)",
+            lambda b: (f"{by_backend[b]['ack_ms']['p50']:.0f} / {by_backend[b]['ack_ms']['p99']:.0f} ms"
+                       if b in by_backend else "–"))
+        row("Slack: answer posted in the thread, p50 / p95",
+            lambda b: (f"{by_backend[b]['answer_ms']['p50']} / {by_backend[b]['answer_ms']['p95']} ms"
+                       if b in by_backend else "–"))
     lines += ["", "| query | " + " | ".join(f"{b} engine / SQL (ratio)" for b in backends) + " |",
               "|---|" + "---|" * len(backends)]
     names = [q["query"] for q in by_key[(backends[0], large)]["queries"]]
@@ -146,14 +169,16 @@ def main() -> None:
     for backend in args.backends.split(","):
         for tickets in sorted({args.small, args.tickets}):
             runs.append(run_workload(backend, tickets, args.repeat))
-    questions = run_questions([run["url"] for run in runs if run["tickets"] == args.tickets])
+    large_urls = [run["url"] for run in runs if run["tickets"] == args.tickets]
+    questions = run_questions(large_urls)
+    slack = run_slack(large_urls)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     payload = {"measured_at": stamp, "tickets": args.tickets, "small": args.small, "runs": runs,
-               "questions": questions}
+               "questions": questions, "slack": slack}
     (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
     (RESULTS / "latest.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
-    table = summary(runs, args.tickets, args.small, questions)
+    table = summary(runs, args.tickets, args.small, questions, slack)
     (RESULTS / "latest.md").write_text(table + "\n", encoding="utf-8")
     if not args.no_readme:
         write_readme(table)
