@@ -1,7 +1,6 @@
-"""What the Slack listeners share: the answerer, the conversation store, the access policy.
-
-Built once by `create_app` from the settings (or from what a test injects) and handed to every
-listener's `register`; there are no module-level globals.
+"""What answering a question in Slack needs: the answerer, the conversation store, the access
+policy. Built once per process (by `create_app`, or by each answering worker process) from the
+settings or from what a test injects.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ LEXICON_MAX_AGE = 300.0
 
 
 @dataclass(frozen=True, kw_only=True)
-class BotServices:
+class AskingServices:
     settings: Settings
     answerer: QuestionAnswerer
     conversations: ConversationStore
@@ -30,7 +29,7 @@ class BotServices:
 
     @classmethod
     def build(cls, settings: Settings, *, engine: KpiEngine | None = None,
-              clock: Callable[[], datetime] | None = None, charts: bool = True) -> BotServices:
+              clock: Callable[[], datetime] | None = None, charts: bool = True) -> AskingServices:
         """Open the database (unless `engine` is given) and everything that sits on it."""
         if engine is None:
             from kpi_engine.database import open_database
