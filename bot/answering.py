@@ -91,10 +91,25 @@ def _start_worker(settings_fields: dict) -> None:
     from bot.app import slack_client
 
     os.nice(WORKER_NICENESS)
+    _exit_with_parent(os.getppid())
     settings = Settings(_env_file=None, **settings_fields)
     _worker["services"] = AskingServices.build(settings)
     _worker["client"] = slack_client(settings)
     _warm_charts()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose serving process died (killed, crashed) exits instead of lingering."""
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="kpibot-parent-watch", daemon=True).start()
 
 
 def _warm_charts() -> None:

@@ -18,6 +18,7 @@ from datetime import datetime
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -70,6 +71,9 @@ def create_app(settings: Settings, *, client: WebClient | None = None,
     except BoltError as error:  # Bolt checks the token with auth.test as it starts
         raise UserError(f"Slack refused the bot token: {error}", [
             "check SLACK_BOT_TOKEN (xoxb-…) and SLACK_API_URL"]) from None
+    except (SlackClientError, OSError) as error:
+        raise UserError(f"cannot reach Slack at {settings.slack_api_url}: {error}", [
+            "check the network and SLACK_API_URL"]) from None
     app.middleware(skip_timeout_retries)
     register_listeners(app, answering_for(settings, engine=engine, clock=clock, services=services))
     return app
