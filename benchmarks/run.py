@@ -76,27 +76,16 @@ def run_workload(backend: str, tickets: int, repeat: int) -> dict:
     return {**json.loads(completed.stdout), "url": url}
 
 
-def run_questions(urls: list[str]) -> dict:
-    """The question benchmark (benchmarks/questions.py) in a process of its own."""
-    print("questions …", file=sys.stderr)
-    command = [sys.executable, "-m", "benchmarks.questions", "--seconds", "5"]
+def run_on_databases(module: str, urls: list[str], *options: str) -> dict:
+    """One benchmark module (benchmarks/questions.py, benchmarks/slack.py) in a process of its
+    own on the benchmark databases; its JSON output."""
+    print(f"{module} …", file=sys.stderr)
+    command = [sys.executable, "-m", f"benchmarks.{module}", *options]
     for url in urls:
         command += ["--db", url]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
-        raise SystemExit(f"question benchmark failed:\n{completed.stderr}")
-    return json.loads(completed.stdout)
-
-
-def run_slack(urls: list[str]) -> dict:
-    """The Slack benchmark (benchmarks/slack.py): `kpibot serve` under 20 concurrent mentions."""
-    print("slack …", file=sys.stderr)
-    command = [sys.executable, "-m", "benchmarks.slack"]
-    for url in urls:
-        command += ["--db", url]
-    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise SystemExit(f"slack benchmark failed:\n{completed.stderr}")
+        raise SystemExit(f"{module} benchmark failed:\n{completed.stderr}")
     return json.loads(completed.stdout)
 
 
@@ -170,8 +159,8 @@ def main() -> None:
         for tickets in sorted({args.small, args.tickets}):
             runs.append(run_workload(backend, tickets, args.repeat))
     large_urls = [run["url"] for run in runs if run["tickets"] == args.tickets]
-    questions = run_questions(large_urls)
-    slack = run_slack(large_urls)
+    questions = run_on_databases("questions", large_urls, "--seconds", "5")
+    slack = run_on_databases("slack", large_urls)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     payload = {"measured_at": stamp, "tickets": args.tickets, "small": args.small, "runs": runs,

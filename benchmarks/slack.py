@@ -174,6 +174,7 @@ def bench_database(url: str, rounds: int, concurrent: int) -> dict:
             for round_number in range(rounds):
                 timings += _round(base, double, round_number, concurrent)
                 time.sleep(1.5)  # let the round's charts finish uploading
+            charts = len(double.calls("files.completeUploadExternal", failed=False))
         finally:
             process.send_signal(signal.SIGINT)
             try:
@@ -188,6 +189,7 @@ def bench_database(url: str, rounds: int, concurrent: int) -> dict:
         "backend": make_url(url).get_backend_name(),
         "requests": len(timings),
         "concurrent": concurrent,
+        "charts_uploaded": charts,
         "ack_ms": {"p50": round(statistics.median(acks), 1), "p99": round(percentile(acks, 0.99), 1),
                    "max": round(max(acks), 1)},
         "answer_ms": {"p50": round(statistics.median(answers)), "p95": round(percentile(answers, 0.95)),

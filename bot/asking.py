@@ -67,6 +67,7 @@ class Attachments:
     question: Question
     result: KpiResult
     thread_ts: str
+    chart: bool
     csv: bool
 
 
@@ -128,9 +129,12 @@ def _answer(services: AskingServices, client: WebClient, question: Question, *,
             thread_conversation(question.asker.workspace_id, question.channel_id, posted.ts),
             answer.result.query)
     wanted = Attachments(question=question, result=answer.result,
-                         thread_ts=question.thread_ts or posted.ts, csv=message.attach_csv)
+                         thread_ts=question.thread_ts or posted.ts,
+                         chart=_wants_chart(services, answer.result), csv=message.attach_csv)
+    if not (wanted.chart or wanted.csv):
+        return replace(posted, answer=answer)
     if not attach:
-        return wanted if message.attach_csv or _wants_chart(services, answer.result) else posted
+        return wanted
     attach_files(services, client, wanted)
     return replace(posted, answer=answer)
 
@@ -178,7 +182,7 @@ def attach_files(services: AskingServices, client: WebClient, wanted: Attachment
     result, question = wanted.result, wanted.question
     uploads = []
     try:
-        if _wants_chart(services, result):
+        if wanted.chart:
             from bot.charts import chart_alt_text, chart_filename, chart_png
 
             uploads.append({"content": chart_png(result), "filename": chart_filename(result),

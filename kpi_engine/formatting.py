@@ -70,6 +70,13 @@ def format_change(metric: Metric, difference: float | None) -> str:
     return ("+" if difference > 0 else "−") + text
 
 
+def count_noun(metric: Metric) -> str:
+    """What `n` counts: tickets, survey responses or survey requests."""
+    if metric.survey_kind:
+        return "response"
+    return "request" if metric.id == "survey_response_rate" else "ticket"
+
+
 def format_count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
@@ -121,7 +128,7 @@ def describe_change(metric: Metric, change) -> str:
 def render_text(result) -> str:
     """A KpiResult as a support lead reads it in a terminal."""
     metric = result.metric
-    noun = "response" if metric.survey_kind else ("request" if metric.id == "survey_response_rate" else "ticket")
+    noun = count_noun(metric)
     lines = [f"{metric.label} — {result.period.describe()}"]
     headline = f"  {format_value(metric, result.value)}   n = {format_count(result.n, noun)}"
     interval = describe_interval(metric, result.current)
@@ -129,7 +136,7 @@ def render_text(result) -> str:
         headline += f"   {interval}"
     lines.append(headline)
     for name, value in result.current.details:
-        lines.append(f"  {name.replace('_', ' ')}: {_format_detail(metric, name, value)}")
+        lines.append(f"  {name.replace('_', ' ')}: {format_detail(metric, name, value)}")
     for name, value in result.current.percentiles:
         lines.append(f"  {name}: {format_value(metric, value)}")
     if result.change is not None:
@@ -186,7 +193,7 @@ def render_line(result) -> str:
     return "; ".join(parts)
 
 
-def _format_detail(metric: Metric, name: str, value: float | None) -> str:
+def format_detail(metric: Metric, name: str, value: float | None) -> str:
     if value is None:
         return NO_DATA
     if name == "mean_score":

@@ -17,13 +17,13 @@ from bot.blocks.table import breakdown_csv, fit_table, is_trend, needs_csv, verd
 from kpi_engine.answers import Answer
 from kpi_engine.errors import UserError
 from kpi_engine.formatting import (
-    _format_detail,  # not public in kpi_engine yet: the CLI's "mean score: 4.31 / 5"
+    count_noun,
     describe_change,
     describe_interval,
     format_count,
+    format_detail,
     format_value,
 )
-from kpi_engine.metrics import Metric
 from kpi_engine.query import KpiResult
 
 __all__ = [  # the table's CSV helpers are table's; re-exported beside the message they go with
@@ -78,13 +78,6 @@ def value_text(result: KpiResult) -> str:
     return format_value(result.metric, None if result.n == 0 else result.value)
 
 
-def count_noun(metric: Metric) -> str:
-    """What `n` counts, as `render_text` names it: tickets, responses or requests."""
-    if metric.survey_kind:
-        return "response"
-    return "request" if metric.id == "survey_response_rate" else "ticket"
-
-
 def headline(result: KpiResult) -> str:
     """Label and period; the value in bold with n, interval, details and percentiles."""
     metric = result.metric
@@ -105,7 +98,7 @@ def headline(result: KpiResult) -> str:
 def measurement_details(result: KpiResult) -> list[str]:
     """"mean score: 4.31 / 5" and "median 52 min · p90 3 h 10 min", when the result has them."""
     metric, current = result.metric, result.current
-    lines = [f"{name.replace('_', ' ')}: {_format_detail(metric, name, value)}"
+    lines = [f"{name.replace('_', ' ')}: {format_detail(metric, name, value)}"
              for name, value in current.details]
     if current.percentiles:
         lines.append(" · ".join(f"{name} {format_value(metric, value)}"

@@ -13,9 +13,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.answering import Answering
-from bot.asking import Question, question_text, thread_conversation
 from bot.blocks.assistant import ASSISTANT_GREETING, suggested_prompts, thread_title
-from bot.listeners.asker import asker_of_event
+from bot.listeners.asker import question_of_event
 
 logger = logging.getLogger("kpibot.slack")
 WORKING_STATUS = "computing…"
@@ -36,17 +35,12 @@ def register(app: App, answering: Answering) -> None:
     @assistant.user_message
     def answer_in_panel(payload: dict, context: BoltContext, client: WebClient,
                         set_status: SetStatus, set_title: SetTitle) -> None:
-        text = question_text(payload.get("text", ""))
-        channel, thread_ts = payload["channel"], payload["thread_ts"]
-        _best_effort(set_title, thread_title(text))
+        thread_ts = payload["thread_ts"]
+        question = question_of_event(payload, context, direct=True, reply_in=thread_ts,
+                                     conversation_ts=thread_ts)
+        _best_effort(set_title, thread_title(question.text))
         _best_effort(set_status, WORKING_STATUS)
-        answering.submit(client, Question(
-            text=text,
-            asker=asker_of_event(payload, context, direct=True),
-            channel_id=channel,
-            thread_ts=thread_ts,
-            conversation=thread_conversation(context.team_id, channel, thread_ts),
-        ))
+        answering.submit(client, question)
 
     app.assistant(assistant)
 

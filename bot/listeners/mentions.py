@@ -7,8 +7,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.answering import Answering
-from bot.asking import Question, question_text, thread_conversation
-from bot.listeners.asker import asker_of_event
+from bot.listeners.asker import question_of_event
 
 
 def register(app: App, answering: Answering) -> None:
@@ -16,10 +15,5 @@ def register(app: App, answering: Answering) -> None:
     def answer_mention(event: dict, context: BoltContext, client: WebClient) -> None:
         # Events are acknowledged before this runs (Bolt's auto-ack): the work happens here.
         thread_ts = event.get("thread_ts") or event["ts"]
-        answering.submit(client, Question(
-            text=question_text(event.get("text", "")),
-            asker=asker_of_event(event, context, direct=False),
-            channel_id=event["channel"],
-            thread_ts=thread_ts,
-            conversation=thread_conversation(context.team_id, event["channel"], thread_ts),
-        ))
+        answering.submit(client, question_of_event(event, context, direct=False,
+                                                   reply_in=thread_ts, conversation_ts=thread_ts))

@@ -9,8 +9,8 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.answering import Answering
-from bot.asking import Question, question_text, thread_conversation
-from bot.listeners.asker import asker_of_event
+from bot.asking import Question
+from bot.listeners.asker import question_of_event
 
 # Message subtypes that are still someone writing a message.
 _WRITTEN = (None, "file_share", "thread_broadcast")
@@ -29,27 +29,15 @@ def question_of_message(event: dict, context: BoltContext) -> Question | None:
     """The question a message event asks, or None when it asks nothing of kpibot."""
     if event.get("subtype") not in _WRITTEN or event.get("bot_id") or not event.get("user"):
         return None
-    text = event.get("text", "")
-    channel, thread_ts = event.get("channel", ""), event.get("thread_ts")
+    thread_ts = event.get("thread_ts")
     if event.get("channel_type") == "im":
         if thread_ts is not None:
             return None  # the assistant middleware answers threads of the bot's DMs
-        return Question(
-            text=question_text(text),
-            asker=asker_of_event(event, context, direct=True),
-            channel_id=channel,
-            thread_ts=None,
-            conversation=thread_conversation(context.team_id, channel, DIRECT_MAIN_LINE),
-        )
+        return question_of_event(event, context, direct=True, reply_in=None,
+                                 conversation_ts=DIRECT_MAIN_LINE)
     if thread_ts is None or thread_ts == event.get("ts"):
         return None  # top-level chatter in a channel is not addressed to kpibot
-    if context.bot_user_id and f"<@{context.bot_user_id}>" in text:
+    if context.bot_user_id and f"<@{context.bot_user_id}>" in event.get("text", ""):
         return None  # the app_mention listener answers it
-    return Question(
-        text=question_text(text),
-        asker=asker_of_event(event, context, direct=False),
-        channel_id=channel,
-        thread_ts=thread_ts,
-        conversation=thread_conversation(context.team_id, channel, thread_ts),
-        quiet=True,
-    )
+    return question_of_event(event, context, direct=False, reply_in=thread_ts,
+                             conversation_ts=thread_ts, quiet=True)
