@@ -352,9 +352,9 @@ def _aggregates(
             columns = [sa.func.count().label("n")]
         case Aggregation.MEAN:
             x = rows.c.x
-            columns = [sa.func.count(x).label("n"), sa.func.avg(x).label("value")]
-            if query.compare:  # the spread, for Welch's test of the change
-                columns.append(sa.func.sum(_as_float(x) * _as_float(x)).label("sum_sq"))
+            columns = [sa.func.count(x).label("n"), sa.func.avg(x).label("value"),
+                       # the spread, for Welch's test of a change between any two measurements
+                       sa.func.sum(_as_float(x) * _as_float(x)).label("sum_sq")]
         case Aggregation.SHARE:
             n = sa.func.count(rows.c.eligible) if "eligible" in rows.c else sa.func.count()
             columns = [n.label("n"), sa.func.count(rows.c.success).label("successes")]

@@ -57,6 +57,13 @@ class KpiEngine:
         self.dialect = SqlDialect(db.dialect.name)
         self.target_rules = parse_target_rules(settings.sla_targets)
 
+    def in_zone(self, tz: str) -> KpiEngine:
+        """This engine with its calendar (days, weeks, "yesterday") in zone `tz`: a digest's
+        own zone may differ from the workspace's."""
+        if tz == self.settings.tz:
+            return self
+        return KpiEngine(self.db, self.settings.model_copy(update={"tz": tz}), clock=self._clock)
+
     def now(self) -> datetime:
         """The current instant in the workspace zone (`settings.now` pins it)."""
         return workspace_now(self.settings, self._clock)

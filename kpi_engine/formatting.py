@@ -77,6 +77,34 @@ def count_noun(metric: Metric) -> str:
     return "request" if metric.id == "survey_response_rate" else "ticket"
 
 
+SPARK_LEVELS = "▁▂▃▄▅▆▇█"
+SPARK_GAP = "·"
+
+
+def sparkline(values) -> str:
+    """A tiny chart of `values` in one line of block characters, lowest to highest; a step
+    without data is a dot. All equal values draw a flat middle line."""
+    known = [value for value in values if value is not None]
+    if not known:
+        return SPARK_GAP * len(values)
+    low, high = min(known), max(known)
+    top = len(SPARK_LEVELS) - 1
+    marks = []
+    for value in values:
+        if value is None:
+            marks.append(SPARK_GAP)
+        elif high == low:
+            marks.append(SPARK_LEVELS[top // 2])
+        else:
+            marks.append(SPARK_LEVELS[round((value - low) / (high - low) * top)])
+    return "".join(marks)
+
+
+def describe_filters(filters) -> str:
+    """"tier 1; channel chat or email", as the command line names filters."""
+    return "; ".join(f"{f.dimension.value} {' or '.join(f.values)}" for f in filters)
+
+
 def format_count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
@@ -147,8 +175,7 @@ def render_text(result) -> str:
         )
         lines.append(f"  change: {describe_change(metric, result.change)}")
     if result.query.filters:
-        lines.append("  filters: " + "; ".join(
-            f"{f.dimension.value} {' or '.join(f.values)}" for f in result.query.filters))
+        lines.append("  filters: " + describe_filters(result.query.filters))
     if result.rows:
         lines.append("")
         if result.query.worst_first and result.query.trend is None:

@@ -92,6 +92,9 @@ class Metric:
     default_variant: str = "default"  # the name of the definition above, for settings
     variant: str | None = None  # set when a variant replaced the definition above
     has_percentiles: bool = False  # median and p90 on request
+    # Quality KPIs that must not worsen while this efficiency KPI improves: the guardrails a
+    # digest checks, because faster handling that brings customers back is no improvement.
+    quality_partners: tuple[str, ...] = ()
 
     @property
     def has_wilson_interval(self) -> bool:
@@ -102,6 +105,17 @@ class Metric:
         """Pickled by reference (id and variant), as the registry entry it is: its SQL
         builders are functions, and a result sent to another process names the same KPI."""
         return (_registered_metric, (self.id, self.variant or ""))
+
+    def worse_by(self, difference: float) -> float:
+        """How much worse a change of `difference` is, by the direction (negative when it is
+        better); for a KPI where neither way is better, a move either way counts."""
+        match self.direction:
+            case Direction.HIGHER:
+                return -difference
+            case Direction.LOWER:
+                return difference
+            case Direction.NEUTRAL:
+                return abs(difference)
 
     def with_variant(self, name: str) -> Metric:
         """This metric under the named variant definition (`self` for the default)."""
@@ -208,6 +222,7 @@ METRICS: tuple[Metric, ...] = (
                   "time to first response", "response time"),
         unit=Unit.SECONDS, direction=Direction.LOWER, population=Population.TICKETS,
         anchor=Anchor.CREATED, aggregation=Aggregation.MEAN, has_percentiles=True,
+        quality_partners=("csat",),
         measure=lambda s: s.seconds_between(_t(s).first_response_at, _t(s).created_at),
         definition="mean time from a ticket's creation to the first human agent reply, "
                    "over tickets created in the period that have a reply",
@@ -218,6 +233,7 @@ METRICS: tuple[Metric, ...] = (
                   "time to resolution", "full resolution time"),
         unit=Unit.SECONDS, direction=Direction.LOWER, population=Population.TICKETS,
         anchor=Anchor.SOLVED, aggregation=Aggregation.MEAN, has_percentiles=True,
+        quality_partners=("reopen_rate",),
         measure=lambda s: s.seconds_between(_t(s).solved_at, _t(s).created_at),
         definition="mean time from creation to the final solve (reopens included), "
                    "over tickets solved in the period",
@@ -227,6 +243,7 @@ METRICS: tuple[Metric, ...] = (
         synonyms=("average handle time", "aht", "handle time", "handling time"),
         unit=Unit.SECONDS, direction=Direction.LOWER, population=Population.TICKETS,
         anchor=Anchor.SOLVED, aggregation=Aggregation.MEAN, has_percentiles=True,
+        quality_partners=("reopen_rate", "contacts_to_resolution"),
         measure=lambda s: _t(s).handle_time_seconds,
         definition="mean agent working time (talk + hold + after-contact work) over tickets "
                    "solved in the period that record it",

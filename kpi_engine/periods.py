@@ -320,6 +320,19 @@ def previous_period(period: Period, *, now: datetime, tz: str | tzinfo = "UTC",
                   label=f"the {_length_words(length)} before", kind=period.kind, unit=unit)
 
 
+def units_before(period: Period, count: int, *, tz: str | tzinfo = "UTC",
+                 week_start: str = "monday", label: str | None = None) -> Period:
+    """The `count` whole calendar units just before `period`, itself a whole calendar unit
+    (yesterday, last week): [start of the unit `count` before it, start of `period`)."""
+    if period.kind is not PeriodKind.CALENDAR or period.unit is None:
+        raise ValueError(f"{period.label!r} is not a whole calendar unit")
+    c = _Clock(period.start, tz, week_start)
+    first = _step(period.start.astimezone(c.zone).date(), period.unit, -count)
+    name = period.unit.value
+    return Period(start=c.at(first), end=period.start,
+                  label=label or f"the {count} {name}s before", kind=PeriodKind.RANGE)
+
+
 def unit_starts(start: datetime, end: datetime, unit: CalendarUnit, *, tz: str | tzinfo = "UTC",
                 week_start: str | int = "monday") -> Iterator[datetime]:
     """The local starts of the calendar units (days, weeks, months …) that [start, end)

@@ -63,7 +63,7 @@ def from_epoch_microseconds(value: int) -> datetime:
 
 
 # The Alembic revision these tables correspond to; tests check it is the migrations' head.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 metadata = sa.MetaData()
 
@@ -156,4 +156,59 @@ conversations = sa.Table(
     sa.Column("query", sa.Text(), nullable=False),
     sa.Column("updated_at", Timestamp(), nullable=False),
     sa.Index("ix_conversations_updated_at", "updated_at"),
+)
+
+
+# Scheduled digests: the definition as JSON (the same dict as a YAML/TOML file entry, see
+# digest_definitions.py), with the name and channel beside it for listing. `name_key` is the
+# name folded to lower case: names are unique whatever their case.
+digests = sa.Table(
+    "digests",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("name_key", sa.String(80), nullable=False, unique=True),
+    sa.Column("channel_id", sa.String(32), nullable=False),
+    sa.Column("definition", sa.Text(), nullable=False),
+    sa.Column("created_at", Timestamp(), nullable=False),
+    sa.Column("updated_at", Timestamp(), nullable=False),
+)
+
+# Exactly-once posting: a run claims its post (a digest for a date, an alert's episode) with a
+# row here before posting, and marks it posted after. A claim older than the timeout that never
+# got posted is taken over by the next run (`attempts` counts the takers).
+post_claims = sa.Table(
+    "post_claims",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("first_claimed_at", Timestamp(), nullable=False),
+    sa.Column("claimed_at", Timestamp(), nullable=False),
+    sa.Column("token", sa.String(32), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("posted_at", Timestamp()),
+    sa.Column("posted_ts", sa.String(32)),
+    sa.Index("ix_post_claims_posted_at", "posted_at"),
+)
+
+# Each alert rule's state: firing or not, and how many times it has fired (its episode), so a
+# crossing alerts once and again only after a recovery.
+alert_states = sa.Table(
+    "alert_states",
+    metadata,
+    sa.Column("digest_id", sa.String(32), primary_key=True),
+    sa.Column("metric", sa.String(32), primary_key=True),
+    sa.Column("rule", sa.String(16), primary_key=True),
+    sa.Column("firing", sa.Boolean(), nullable=False),
+    sa.Column("episode", sa.Integer(), nullable=False),
+    sa.Column("changed_at", Timestamp(), nullable=False),
+)
+
+# APScheduler 3's SQLAlchemyJobStore table, declared here (with APScheduler's own columns) so
+# that the migrations create it with everything else.
+apscheduler_jobs = sa.Table(
+    "apscheduler_jobs",
+    metadata,
+    sa.Column("id", sa.Unicode(191), primary_key=True),
+    sa.Column("next_run_time", sa.Float(25), index=True),
+    sa.Column("job_state", sa.LargeBinary(), nullable=False),
 )

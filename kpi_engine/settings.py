@@ -48,6 +48,18 @@ class Settings(BaseSettings):
     port: int = Field(3000, gt=0, lt=65536, validation_alias=_env("KPIBOT_PORT"))
     answer_processes: int = Field(2, ge=0, le=32, validation_alias=_env("KPIBOT_ANSWER_PROCESSES"))
     slack_workers: int = Field(8, gt=0, le=64, validation_alias=_env("KPIBOT_SLACK_WORKERS"))
+    # Digests and alerts: how late a missed digest may still be posted, when a claim that never
+    # got posted is taken over, how often alerts are checked, over what window and from how
+    # many records, whether digests get a PNG trend chart, whether `serve` runs the scheduler.
+    digest_grace_seconds: int = Field(7200, ge=60, validation_alias=_env("KPIBOT_DIGEST_GRACE"))
+    claim_timeout_seconds: int = Field(600, ge=10, validation_alias=_env("KPIBOT_CLAIM_TIMEOUT"))
+    alert_interval_minutes: int = Field(60, ge=1, le=1440,
+                                        validation_alias=_env("KPIBOT_ALERT_INTERVAL"))
+    alert_window_hours: int = Field(24, ge=1, le=744,
+                                    validation_alias=_env("KPIBOT_ALERT_WINDOW_HOURS"))
+    alert_min_n: int = Field(30, ge=1, validation_alias=_env("KPIBOT_ALERT_MIN_N"))
+    digest_charts: bool = Field(True, validation_alias=_env("KPIBOT_DIGEST_CHARTS"))
+    run_scheduler: bool = Field(True, validation_alias=_env("KPIBOT_SCHEDULER"))
 
     @field_validator("tz")
     @classmethod

@@ -19,6 +19,7 @@ from kpi_engine.errors import UserError
 from kpi_engine.formatting import (
     count_noun,
     describe_change,
+    describe_filters,
     describe_interval,
     format_count,
     format_detail,
@@ -70,7 +71,7 @@ def notification(result: KpiResult) -> str:
 
 def filters_text(result: KpiResult) -> str:
     """"tier 1; channel chat or email", as the command line names the filters."""
-    return "; ".join(f"{f.dimension.value} {' or '.join(f.values)}" for f in result.query.filters)
+    return describe_filters(result.query.filters)
 
 
 def value_text(result: KpiResult) -> str:
