@@ -21,8 +21,13 @@ Things worth knowing:
 * The byte upload of ``files_upload_v2`` is recorded as a call with method ``"upload"`` and
   its bytes land in :attr:`SlackDouble.uploads`; a ``response_url`` post is recorded with
   method ``"response_url"``. Both names work with :meth:`SlackDouble.fail_next` too.
-* :meth:`SlackDouble.reset` forgets calls and uploads but keeps the directory (users, groups,
-  channels) and the failure plans; :meth:`SlackDouble.clear_failures` drops the plans.
+* Posted messages are kept per channel, with their ``metadata``, and answered by
+  ``conversations.history`` (newest first; the metadata only with ``include_all_metadata``),
+  changed by ``chat.update`` and removed by ``chat.delete``; :meth:`SlackDouble.messages`
+  shows them. Message timestamps follow the clock (``time.time()``), strictly increasing.
+* :meth:`SlackDouble.reset` forgets calls, uploads and messages but keeps the directory
+  (users, groups, channels) and the failure plans; :meth:`SlackDouble.clear_failures` drops
+  the plans.
 """
 
 from __future__ import annotations
@@ -50,8 +55,8 @@ TEAM_URL = "https://kpi-test.slack.com/"
 BOT_USER_NAME = "kpibot"
 APP_ID = "A1"
 
-_FIRST_TS_MICROS = 1_700_000_000_000_100
 _TS_STEP_MICROS = 100
+HISTORY_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -149,7 +154,8 @@ class SlackDouble:
         self._channels: dict[str, dict] = {}
         self._planned_failures: dict[str, deque[_Failure]] = {}
         self._permanent_failures: dict[str, str] = {}
-        self._ts_counter = itertools.count()
+        self._last_ts_micros = 0
+        self._messages: dict[str, list[dict]] = {}
         self._file_counter = itertools.count(1)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -163,6 +169,10 @@ class SlackDouble:
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroup_members,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
+            "views.open": self._open_view,
+            "views.update": self._open_view,
+            "views.push": self._open_view,
             "views.publish": self._publish_view,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
@@ -375,11 +385,18 @@ class SlackDouble:
         raise AssertionError("\n".join(lines))
 
     def reset(self) -> None:
-        """Forget recorded calls and uploads (the directory and failure plans stay)."""
+        """Forget recorded calls, uploads and messages (the directory and failure plans
+        stay)."""
         with self._lock:
             self._calls.clear()
             self._uploads.clear()
             self._upload_slots.clear()
+            self._messages.clear()
+
+    def messages(self, channel: str) -> list[dict]:
+        """The messages posted in `channel` and not deleted, oldest first (copies)."""
+        with self._lock:
+            return [dict(message) for message in self._messages.get(channel, [])]
 
     @property
     def uploads(self) -> dict[str, Upload]:
@@ -460,8 +477,10 @@ class SlackDouble:
         return _Answer.api(_api_error(failure.error), status=failure.status, headers=extra)
 
     def _next_ts(self) -> str:
+        """A message timestamp from the clock, later than every one given before."""
         with self._lock:
-            micros = _FIRST_TS_MICROS + next(self._ts_counter) * _TS_STEP_MICROS
+            micros = max(int(time.time() * 1_000_000), self._last_ts_micros + _TS_STEP_MICROS)
+            self._last_ts_micros = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     # ------------------------------------------------------------------ Web API methods
@@ -498,6 +517,10 @@ class SlackDouble:
                 message[key] = _maybe_json(params[key])
         if params.get("thread_ts"):
             message["thread_ts"] = params["thread_ts"]
+        if params.get("metadata"):
+            message["metadata"] = _maybe_json(params["metadata"])
+        with self._lock:
+            self._messages.setdefault(params["channel"], []).append(message)
         return {"ok": True, "channel": params["channel"], "ts": ts, "message": message}
 
     def _update_message(self, params: dict) -> dict:
@@ -509,6 +532,10 @@ class SlackDouble:
         message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": text}
         if params.get("blocks"):
             message["blocks"] = _maybe_json(params["blocks"])
+        with self._lock:
+            for stored in self._messages.get(params["channel"], []):
+                if stored["ts"] == params["ts"]:
+                    stored.update(message)
         return {"ok": True, "channel": params["channel"], "ts": params["ts"], "text": text,
                 "message": message}
 
@@ -520,7 +547,36 @@ class SlackDouble:
         return {"ok": True, "message_ts": self._next_ts()}
 
     def _delete_message(self, params: dict) -> dict:
+        with self._lock:
+            kept = [m for m in self._messages.get(params.get("channel", ""), [])
+                    if m["ts"] != params.get("ts")]
+            if params.get("channel") in self._messages:
+                self._messages[params["channel"]] = kept
         return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+
+    def _conversations_history(self, params: dict) -> dict:
+        """Top-level and threaded messages alike (simpler than Slack, which lists replies
+        only with conversations.replies), newest first, `limit` a page, cursor an offset."""
+        channel = params.get("channel", "")
+        oldest, latest = float(params.get("oldest") or 0), float(params.get("latest") or 9e12)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._lock:
+            found = [dict(m) for m in reversed(self._messages.get(channel, []))
+                     if oldest < float(m["ts"]) < latest]
+        start = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or HISTORY_PAGE)
+        page = found[start:start + limit]
+        if not with_metadata:
+            for message in page:
+                message.pop("metadata", None)
+        more = start + limit < len(found)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
+    def _open_view(self, params: dict) -> dict:
+        view = _maybe_json(params.get("view") or {})
+        return {"ok": True, "view": {"id": params.get("view_id") or "V0002",
+                                     **(view if isinstance(view, dict) else {})}}
 
     def _users_info(self, params: dict) -> dict:
         with self._lock:

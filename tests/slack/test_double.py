@@ -4,6 +4,7 @@ and a real Bolt App, so that the tests built on them test the app and not the do
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 
@@ -57,12 +58,52 @@ def test_post_message_is_recorded_with_its_json_params(double, client):
     assert call.headers["content-type"].startswith("application/json")
     assert call.headers["authorization"] == "Bearer xoxb-test"
     assert not call.failed
-    assert first["ts"] == "1700000000.000100"
+    assert re.fullmatch(r"\d{10}\.\d{6}", first["ts"])
+    assert abs(float(first["ts"]) - time.time()) < 60  # from the clock
     assert float(second["ts"]) > float(first["ts"])
     assert first["message"]["blocks"] == blocks
     assert first["message"]["thread_ts"] == "1.2"
     assert first["message"]["bot_id"] == "BBOT"
     assert [c.params["text"] for c in double.calls("chat.postMessage")] == ["CSAT 92%", "again"]
+
+
+def test_history_lists_posted_messages_newest_first_with_metadata_on_request(double, client):
+    metadata = {"event_type": "kpibot_post", "event_payload": {"claim": "digest:d1:2026-11-22"}}
+    first = client.chat_postMessage(channel="C1", text="one", metadata=metadata)
+    second = client.chat_postMessage(channel="C1", text="two")
+    client.chat_postMessage(channel="C2", text="elsewhere")
+    plain = client.conversations_history(channel="C1")["messages"]
+    assert [m["text"] for m in plain] == ["two", "one"] and "metadata" not in plain[1]
+    full = client.conversations_history(channel="C1", include_all_metadata=True)["messages"]
+    assert full[1]["metadata"] == metadata
+    newer = client.conversations_history(channel="C1", oldest=first["ts"])["messages"]
+    assert [m["ts"] for m in newer] == [second["ts"]]
+
+
+def test_history_pages_with_a_cursor(double, client):
+    for number in range(5):
+        client.chat_postMessage(channel="C1", text=str(number))
+    page = client.conversations_history(channel="C1", limit=2)
+    assert [m["text"] for m in page["messages"]] == ["4", "3"] and page["has_more"]
+    rest = client.conversations_history(channel="C1", limit=10,
+                                        cursor=page["response_metadata"]["next_cursor"])
+    assert [m["text"] for m in rest["messages"]] == ["2", "1", "0"] and not rest["has_more"]
+
+
+def test_update_and_delete_change_the_kept_messages(double, client):
+    posted = client.chat_postMessage(channel="C1", text="How satisfied are you?")
+    client.chat_update(channel="C1", ts=posted["ts"], text="Thank you!")
+    assert [m["text"] for m in double.messages("C1")] == ["Thank you!"]
+    client.chat_delete(channel="C1", ts=posted["ts"])
+    assert double.messages("C1") == []
+
+
+def test_views_open_is_recorded_and_answered_with_the_view(double, client):
+    view = {"type": "modal", "callback_id": "digest_edit",
+            "title": {"type": "plain_text", "text": "Digest"}, "blocks": []}
+    answer = client.views_open(trigger_id="1.2.abc", view=view)
+    assert answer["view"]["callback_id"] == "digest_edit"
+    assert double.wait_for("views.open").params["trigger_id"] == "1.2.abc"
 
 
 def test_form_encoded_calls_and_the_directory(double, client):
