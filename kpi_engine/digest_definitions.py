@@ -43,6 +43,7 @@ DIGEST_PERIODS: dict[str, CalendarUnit] = {
     "last month": CalendarUnit.MONTH,
 }
 FIELDS = ("name", "channel", "at", "tz", "days", "period", "where", "kpis")
+RULE_FIELDS = ("target", "threshold", "change_alert")
 
 
 class DigestInvalid(UserError):
@@ -143,14 +144,21 @@ def parse_duration(text: str) -> float:
 
 
 def amount_text(metric: Metric, value: float) -> str:
-    """A value as a rule writes it (and reads back): 75%, 1h30min, 200, 5.5."""
+    """A value as a rule writes it (and reads back): 75%, 1h30min, 2000000, 5.5."""
     match metric.unit:
         case Unit.RATIO:
-            return f"{round(value * 100, 4):g}%"
+            return f"{_plain(round(value * 100, 4))}%"
         case Unit.SECONDS:
             return compact_duration(value)
         case Unit.COUNT | Unit.SCORE:
-            return f"{value:g}"
+            return _plain(value)
+
+
+def _plain(number: float) -> str:
+    """A number in full, without an exponent or trailing zeros: 2000000, 5.5, 12.3457."""
+    if float(number).is_integer():
+        return str(int(number))
+    return f"{number:.6f}".rstrip("0").rstrip(".")
 
 
 def compact_duration(seconds: float) -> str:
@@ -177,8 +185,12 @@ class Bound:
 
     def describe(self, metric: Metric) -> str:
         """"≥ 75%", "≤ 1 h" — as people read it."""
-        shown = format_duration(self.value) if metric.unit is Unit.SECONDS \
-            else amount_text(metric, self.value)
+        if metric.unit is Unit.SECONDS:
+            shown = format_duration(self.value)
+        elif metric.unit is Unit.RATIO:
+            shown = amount_text(metric, self.value)
+        else:
+            shown = f"{self.value:,.6f}".rstrip("0").rstrip(".")
         return f"{self.comparison.symbol} {shown}"
 
     def to_text(self, metric: Metric) -> str:
@@ -303,7 +315,8 @@ _DAY_WORDS = {"daily": Days.DAILY, "every day": Days.DAILY, "everyday": Days.DAI
               "all": Days.DAILY, "weekdays": Days.WEEKDAYS, "weekday": Days.WEEKDAYS,
               "workdays": Days.WEEKDAYS, "mon-fri": Days.WEEKDAYS,
               "monday to friday": Days.WEEKDAYS}
-_CHANNEL = re.compile(r"^<?#?(?P<id>[CGD][A-Z0-9]+)(?:\|[^>]*)?>?$")
+# A channel id (C…, G…, D…), bare or as Slack writes a channel link: <#C0123|support>.
+_CHANNEL = re.compile(r"^(?:<#(?P<linked>[CGD][A-Z0-9]+)(?:\|[^>]*)?>|(?P<id>[CGD][A-Z0-9]+))$")
 _TIME = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<half>am|pm)?$", re.I)
 
 
@@ -407,7 +420,7 @@ def _channel(value: Any) -> str:
     if found is None:
         raise ValueError(f"{value!r} is not a Slack channel id: use the id (C…) from the "
                          "channel's details, or pick the channel in Slack")
-    return found["id"]
+    return found["linked"] or found["id"]
 
 
 def _time(value: Any) -> time:
@@ -501,8 +514,9 @@ def _kpi(entry: Any) -> DigestKpi:
         if entry.get(rule) not in (None, ""):
             try:
                 rules[rule] = parse_bound(str(entry[rule]), metric)[1]
-            except ValueError as problem:
-                raise ValueError(f"{metric.id} {rule}: {problem}") from None
+            except (ValueError, UserError) as problem:
+                reason = getattr(problem, "message", None) or str(problem)
+                raise ValueError(f"{metric.id} {rule}: {reason}") from None
     if entry.get("change_alert") not in (None, ""):
         try:
             rules["change_alert"] = parse_change_alert(metric, entry["change_alert"])
@@ -510,3 +524,55 @@ def _kpi(entry: Any) -> DigestKpi:
             raise ValueError(f"{metric.id} change alert: {problem}") from None
     return DigestKpi(metric=metric.id, **rules)
 
+
+
+_CHANGE_RULE = re.compile(r"^\s*(?P<metric>[A-Za-z][\w ]*?)\s*[: ]\s*(?P<amount>\S.*?)\s*$")
+
+
+def definition_from_parts(fields: Mapping[str, Any], kpis: Iterable[str], *,
+                          targets: Iterable[str] = (), thresholds: Iterable[str] = (),
+                          change_alerts: Iterable[str] = (), default_tz: str = "UTC",
+                          digest_id: str | None = None) -> DigestDefinition:
+    """A definition from the way people type one (command-line flags, the Slack modal): the
+    KPIs by name, and the rules as lines naming their KPI — `fcr >= 75%` for targets and
+    thresholds, `csat: 10pts` for change alerts. A rule's problems are reported under
+    "targets", "thresholds" or "change_alerts"; the rest as `from_dict` reports them."""
+    entries: dict[str, dict[str, str]] = {}
+    for item in filter(None, (str(part).strip() for part in kpis)):
+        try:
+            metric_id = get_metric(item).id
+        except UserError:  # reported by from_dict with everything else
+            metric_id = item
+        entries.setdefault(metric_id, {"metric": metric_id})
+    errors: dict[str, str] = {}
+    for group, rule, lines in (("targets", "target", targets),
+                               ("thresholds", "threshold", thresholds),
+                               ("change_alerts", "change_alert", change_alerts)):
+        for line in filter(None, (str(text).strip() for text in lines)):
+            try:
+                if rule == "change_alert":
+                    found = _CHANGE_RULE.match(line)
+                    if found is None:
+                        raise ValueError(f"{line!r} is not KPI: AMOUNT, such as 'csat: 10pts'")
+                    metric, amount = get_metric(found["metric"]), found["amount"]
+                    parse_change_alert(metric, amount)
+                else:
+                    metric, _ = parse_bound(line)
+                    amount = line
+            except (ValueError, UserError) as problem:
+                errors[group] = getattr(problem, "message", None) or str(problem)
+                continue
+            if metric.id not in entries:
+                errors[group] = f"{line!r} is about {metric.id}, which is not among the KPIs"
+                continue
+            entries[metric.id][rule] = amount
+    data = dict(fields) | {"kpis": [entry if len(entry) > 1 else entry["metric"]
+                                    for entry in entries.values()] or None}
+    try:
+        definition = DigestDefinition.from_dict(data, default_tz=default_tz,
+                                                digest_id=digest_id)
+    except DigestInvalid as invalid:
+        raise DigestInvalid(invalid.errors | errors, invalid.suggestions) from None
+    if errors:
+        raise DigestInvalid(errors)
+    return definition

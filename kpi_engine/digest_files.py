@@ -81,12 +81,10 @@ def read_definitions(path: Path, *, default_tz: str = "UTC") -> list[DigestDefin
 def _entries(data: Any, path: Path) -> list:
     if isinstance(data, dict) and isinstance(data.get("digests"), list):
         return data["digests"]
-    if isinstance(data, dict) and not data.get("digests"):
-        return []
+    if data is None or data == {} or data == {"digests": None}:
+        return []  # an empty file
     if isinstance(data, list):
         return data
-    if data is None:
-        return []
     raise UserError(f"{path.name}: the file holds a list 'digests' of digest definitions",
                     ["kpibot digest export digests.yaml   (to see the format)"])
 

@@ -1,6 +1,6 @@
 """When a digest is due: its local time on the days it runs, in its own time zone.
 
-`last_due(definition, now)` is the scheduled instant a run at `now` is for — the latest one
+`last_due(definition, now)` is the scheduled instant (in UTC) a run at `now` is for — the latest one
 at or before `now` — so a digest that fires late (after an outage) still covers the period
 of its scheduled day. `next_due` is the one after `now`. Times are wall-clock times of the
 zone: 09:00 in Europe/Berlin is 08:00 UTC in winter and 07:00 UTC in summer; a time that a
@@ -21,10 +21,10 @@ def runs_on(definition: DigestDefinition, day: date) -> bool:
 
 
 def due_on(definition: DigestDefinition, day: date) -> datetime:
-    """The scheduled instant on local date `day`, as an aware datetime in the digest's zone."""
+    """The scheduled instant on local date `day`, in UTC (an instant in a local zone at a
+    repeated wall-clock time would never compare equal to itself in another zone)."""
     naive = datetime.combine(day, definition.at)
-    return naive.replace(tzinfo=definition.zone).astimezone(timezone.utc).astimezone(
-        definition.zone)
+    return naive.replace(tzinfo=definition.zone).astimezone(timezone.utc)
 
 
 def last_due(definition: DigestDefinition, now: datetime) -> datetime:
