@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from conftest import add_survey_responses, add_tickets, make_settings
-from timeline import UTC, at
+from timeline import at
 
 from kpi_engine.alerts import AlertRule, AlertStates, alert_text, read_alerts
 from kpi_engine.digest_definitions import DigestDefinition
