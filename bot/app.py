@@ -27,7 +27,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.answering import Answering, InThreadAnswering, WorkerProcessAnswering
 from bot.listeners import register_listeners
-from bot.services import AskingServices
+from bot.services import AskingServices, DigestServices
 from kpi_engine.engine import KpiEngine
 from kpi_engine.errors import UserError
 from kpi_engine.settings import Settings
@@ -75,7 +75,10 @@ def create_app(settings: Settings, *, client: WebClient | None = None,
         raise UserError(f"cannot reach Slack at {settings.slack_api_url}: {error}", [
             "check the network and SLACK_API_URL"]) from None
     app.middleware(skip_timeout_retries)
-    register_listeners(app, answering_for(settings, engine=engine, clock=clock, services=services))
+    digests = DigestServices.build(
+        settings, engine=engine or (services.answerer.engine if services else None), clock=clock)
+    answering = answering_for(settings, engine=engine, clock=clock, services=services)
+    register_listeners(app, answering, digests)
     return app
 
 
@@ -91,13 +94,14 @@ def answering_for(settings: Settings, *, engine: KpiEngine | None,
     return InThreadAnswering(services or AskingServices.build(settings, engine=engine, clock=clock))
 
 
-def check_slack_settings(settings: Settings) -> None:
-    """A clear message for a missing token or secret, before anything talks to Slack."""
+def check_slack_settings(settings: Settings, *, signing_secret: bool = True) -> None:
+    """A clear message for a missing token or secret (the secret only where requests come
+    in), before anything talks to Slack."""
     if not settings.slack_bot_token:
         raise UserError("SLACK_BOT_TOKEN is not set", [
             "copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page "
             "into .env or the environment"])
-    if not settings.slack_app_token and not settings.slack_signing_secret:
+    if signing_secret and not settings.slack_app_token and not settings.slack_signing_secret:
         raise UserError("SLACK_SIGNING_SECRET is not set", [
             "copy the Signing Secret from your app's Basic Information page, or set "
             "SLACK_APP_TOKEN (xapp-…) to use Socket Mode"])

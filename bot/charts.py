@@ -173,3 +173,48 @@ def style_axes(axes, title: str) -> None:
     for side in ("left", "bottom"):
         axes.spines[side].set_color(GRID_COLOUR)
     axes.tick_params(colors=TEXT_COLOUR, labelsize=9)
+
+
+DIGEST_COLUMNS = 4
+DIGEST_PANEL_INCHES = (2.4, 1.6)
+MAX_PANEL_TITLE = 30
+
+
+def digest_chart_png(report) -> bytes:
+    """The digest's KPIs over their last 14 steps, one small panel each (the target as a
+    dashed line), as PNG bytes. Lean on purpose — few labels, small type — so a morning of
+    digests draws in moments."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    lines = report.lines
+    columns = min(DIGEST_COLUMNS, len(lines))
+    rows = math.ceil(len(lines) / columns)
+    width, height = DIGEST_PANEL_INCHES
+    figure = Figure(figsize=(width * columns, height * rows), dpi=DPI, layout="constrained",
+                    facecolor="white")
+    FigureCanvasAgg(figure)
+    for index, line in enumerate(lines):
+        axes = figure.add_subplot(rows, columns, index + 1)
+        values = [point.value for point in line.trend]
+        scale = axis_scale(line.metric, [value for value in values if value is not None])
+        heights = [math.nan if value is None else value * scale.factor for value in values]
+        axes.plot(range(len(values)), heights, color=LINE_COLOUR, marker="o", markersize=2.5,
+                  linewidth=1.5)
+        if line.kpi.target is not None:
+            axes.axhline(line.kpi.target.value * scale.factor, color=MUTED_COLOUR,
+                         linestyle="--", linewidth=0.8)
+        days = [point.day for point in line.trend]
+        axes.set_xticks([0, len(days) - 1],
+                        labels=[f"{days[0]:%d %b}", f"{days[-1]:%d %b}"] if days else [])
+        axes.yaxis.set_major_locator(MaxNLocator(3))
+        axes.yaxis.set_major_formatter(FuncFormatter(scale.tick))
+        axes.set_title(literal(clip(line.metric.label, MAX_PANEL_TITLE)), loc="left",
+                       fontsize=8, color=TEXT_COLOUR)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        axes.tick_params(colors=MUTED_COLOUR, labelsize=6)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()

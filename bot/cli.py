@@ -1,4 +1,5 @@
-"""The `kpibot` command line (interfaces.md): import, kpi, ask, serve, demo.
+"""The `kpibot` command line (interfaces.md): import, kpi, ask, serve, demo; the digest
+commands and `scheduler` are in cli_digests.py.
 
 Every command takes --db, --tz and --now. Failures are one clear line on standard error, or
 `{"error": ..., "suggestions": [...]}` on standard output with --json; an internal error is an
@@ -7,89 +8,21 @@ apology with an id, its traceback written to the error log — never a traceback
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
 
 import click
 
-from kpi_engine.errors import ImportRejected, UserError
-
-EXIT_USER_ERROR = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 70
-
-
-def _settings(db: str | None, tz: str | None, now: str | None):
-    """Settings from the environment, with the command's flags winning."""
-    from pydantic import ValidationError
-
-    from kpi_engine.settings import Settings
-
-    overrides = {
-        key: value
-        for key, value in (("database_url", db), ("tz", tz), ("now", now))
-        if value is not None
-    }
-    try:
-        return Settings(**overrides)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = first["loc"][0] if first["loc"] else "setting"
-        message = first["msg"].removeprefix("Value error, ")
-        if field == "now":
-            message = f"--now must be an ISO 8601 time with an offset, e.g. 2026-11-22T09:00:00+01:00 ({message})"
-        raise UserError(f"{field}: {message}") from None
-
-
-def common_options(command):
-    """--db, --tz and --now on a command, and the edge's error handling (JSON with --json)."""
-
-    @click.option("--db", "db_url", metavar="URL", help="Database URL (KPIBOT_DATABASE_URL).")
-    @click.option("--tz", metavar="ZONE", help="Workspace time zone, IANA name (KPIBOT_TZ).")
-    @click.option("--now", metavar="ISO", help="Pin 'now', ISO 8601 with offset (KPIBOT_NOW).")
-    @functools.wraps(command)
-    def wrapper(*args, db_url, tz, now, **kwargs):
-        as_json = kwargs.get("as_json", False)
-        try:
-            settings = _settings(db_url, tz, now)
-            return command(*args, settings=settings, **kwargs)
-        except ImportRejected as rejected:
-            _fail_import(rejected, as_json)
-        except UserError as error:
-            _fail(error.message, error.suggestions, as_json)
-
-    return wrapper
-
-
-def _fail(message: str, suggestions: list[str], as_json: bool, code: int = EXIT_USER_ERROR):
-    if as_json:
-        click.echo(json.dumps({"error": message, "suggestions": suggestions}))
-    else:
-        hint = f" (try: {'; '.join(suggestions[:5])})" if suggestions else ""
-        click.echo(f"kpibot: {message}{hint}", err=True)
-    sys.exit(code)
-
-
-def _fail_import(rejected: ImportRejected, as_json: bool):
-    report = rejected.report
-    if as_json:
-        click.echo(json.dumps({"error": rejected.message, "suggestions": rejected.suggestions,
-                               "report": report.to_json()}))
-    else:
-        click.echo(f"kpibot: {rejected.message}", err=True)
-        _echo_bad_rows(report)
-        click.echo("Nothing was written. Fix the rows above, or pass --skip-bad to write the good rows.", err=True)
-    sys.exit(EXIT_USER_ERROR)
-
-
-def _echo_bad_rows(report, shown: int = 50) -> None:
-    """The first bad rows of an import report, one a line (each reason names its column)."""
-    for bad in report.bad_rows[:shown]:
-        click.echo(f"  {Path(bad.file).name} line {bad.line}: {bad.reason}", err=True)
-    if report.bad_row_count > shown:
-        click.echo(f"  … and {report.bad_row_count - shown:,} more (--json lists up to 1,000)", err=True)
+from bot.cli_digests import digest_group, scheduler_command
+from bot.cli_options import (
+    EXIT_INTERNAL,
+    EXIT_USAGE,
+    common_options,
+    echo_bad_rows,
+    fail,
+)
+from kpi_engine.errors import UserError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -127,7 +60,7 @@ def import_command(tickets_csv, surveys_csv, skip_bad, as_json, settings):
         )
     if report.bad_row_count:
         click.echo(f"skipped {report.bad_row_count:,} bad rows:", err=True)
-        _echo_bad_rows(report)
+        echo_bad_rows(report)
     click.echo(f"done in {report.seconds:.1f} s")
 
 
@@ -306,6 +239,10 @@ def serve_command(port, host, settings):
     serve(settings, host=host or settings.host, port=port or settings.port)
 
 
+cli.add_command(digest_group)
+cli.add_command(scheduler_command)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `kpibot` console script."""
     argv = sys.argv[1:] if argv is None else argv
@@ -318,16 +255,16 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except click.UsageError as error:
         if as_json:
-            _fail(error.format_message(), [], True, EXIT_USAGE)
+            fail(error.format_message(), [], True, EXIT_USAGE)
         error.show()
         sys.exit(EXIT_USAGE)
     except click.ClickException as error:
-        _fail(error.format_message(), [], as_json)
+        fail(error.format_message(), [], as_json)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception:  # the edge: an internal error gets an apology and an id, never a traceback
         from bot.errors import log_internal_error
 
         incident = log_internal_error("cli " + " ".join(argv[:1]))
-        _fail(f"sorry, kpibot hit an internal error (id {incident}); it is in the error log",
+        fail(f"sorry, kpibot hit an internal error (id {incident}); it is in the error log",
               [], as_json, EXIT_INTERNAL)

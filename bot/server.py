@@ -1,12 +1,14 @@
 """Running the Slack app: over HTTP (Slack's events, commands and interactivity all on
 `/slack/events`, plus `/healthz` for a proxy or an orchestrator) served by waitress, a
 production WSGI server with a thread pool; or over Socket Mode when `SLACK_APP_TOKEN` is set,
-for a laptop or a network Slack cannot reach."""
+for a laptop or a network Slack cannot reach. `serve` also runs the digest and alert
+scheduler (unless KPIBOT_SCHEDULER=false); `run_scheduler` runs it alone."""
 
 from __future__ import annotations
 
 import logging
 import signal
+import threading
 from collections.abc import Callable, Iterable
 
 from slack_bolt import App
@@ -38,17 +40,63 @@ def wsgi_application(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
     return application
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def serve(settings: Settings, *, host: str, port: int) -> None:
     """Run until interrupted (Ctrl-C or SIGTERM: a clean stop)."""
     from bot.app import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     signal.signal(signal.SIGTERM, _stop)
     app = create_app(settings)
+    scheduler = start_scheduler(settings, app.client) if settings.run_scheduler else None
     try:
         _run(app, settings, host=host, port=port)
     except KeyboardInterrupt:
         logger.info("kpibot: stopped")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+def start_scheduler(settings: Settings, client=None):
+    """The digest and alert scheduler of this process, started."""
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from bot.app import slack_client
+    from bot.scheduler import DigestScheduler
+    from bot.services import DigestServices
+    from kpi_engine.errors import UserError
+
+    client = client or slack_client(settings)
+    try:
+        client.auth_test()
+    except SlackApiError as error:
+        raise UserError(f"Slack refused the bot token: {error.response.get('error')}",
+                        ["check SLACK_BOT_TOKEN (xoxb-…)"]) from None
+    except (SlackClientError, OSError) as error:
+        raise UserError(f"cannot reach Slack at {settings.slack_api_url}: {error}",
+                        ["check the network and SLACK_API_URL"]) from None
+    scheduler = DigestScheduler(DigestServices.build(settings), client)
+    scheduler.start()
+    return scheduler
+
+
+def run_scheduler(settings: Settings) -> None:
+    """`kpibot scheduler`: only the digests and alerts, until interrupted."""
+    from bot.app import check_slack_settings
+
+    check_slack_settings(settings, signing_secret=False)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    signal.signal(signal.SIGTERM, _stop)
+    scheduler = start_scheduler(settings)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        logger.info("kpibot scheduler: stopped")
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 def _stop(signum, frame) -> None:

@@ -1,17 +1,21 @@
-"""What answering a question in Slack needs: the answerer, the conversation store, the access
-policy. Built once per process (by `create_app`, or by each answering worker process) from the
-settings or from what a test injects.
+"""What the Slack side needs, built once per process from the settings or from what a test
+injects: `AskingServices` for answering questions (the answerer, the conversation store, the
+access policy; by `create_app` or each answering worker process), `DigestServices` for
+digests and alerts (the store, claims, alert states; by `create_app` and the scheduler).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.access import AccessPolicy
+from kpi_engine.alerts import AlertStates
 from kpi_engine.answers import QuestionAnswerer
+from kpi_engine.claims import ClaimStore
 from kpi_engine.conversations import ConversationStore
+from kpi_engine.digest_store import DigestStore
 from kpi_engine.engine import KpiEngine
 from kpi_engine.settings import Settings
 
@@ -31,10 +35,7 @@ class AskingServices:
     def build(cls, settings: Settings, *, engine: KpiEngine | None = None,
               clock: Callable[[], datetime] | None = None, charts: bool = True) -> AskingServices:
         """Open the database (unless `engine` is given) and everything that sits on it."""
-        if engine is None:
-            from kpi_engine.database import open_database
-
-            engine = KpiEngine(open_database(settings.database_url), settings, clock=clock)
+        engine = engine or _open_engine(settings, clock)
         answerer = QuestionAnswerer.from_settings(settings, engine=engine,
                                                   lexicon_max_age=LEXICON_MAX_AGE)
         return cls(
@@ -44,3 +45,34 @@ class AskingServices:
             access=AccessPolicy(settings),
             charts=charts,
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class DigestServices:
+    settings: Settings
+    engine: KpiEngine
+    digests: DigestStore
+    claims: ClaimStore
+    alert_states: AlertStates
+    conversations: ConversationStore
+    access: AccessPolicy  # who may manage digests: who may ask
+
+    @classmethod
+    def build(cls, settings: Settings, *, engine: KpiEngine | None = None,
+              clock: Callable[[], datetime] | None = None) -> DigestServices:
+        engine = engine or _open_engine(settings, clock)
+        return cls(
+            settings=settings, engine=engine,
+            digests=DigestStore(engine.db, engine.now),
+            claims=ClaimStore(engine.db, engine.now,
+                              timeout=timedelta(seconds=settings.claim_timeout_seconds)),
+            alert_states=AlertStates(engine.db, engine.now),
+            conversations=ConversationStore(engine.db, engine.now),
+            access=AccessPolicy(settings),
+        )
+
+
+def _open_engine(settings: Settings, clock: Callable[[], datetime] | None) -> KpiEngine:
+    from kpi_engine.database import open_database
+
+    return KpiEngine(open_database(settings.database_url), settings, clock=clock)

@@ -1,8 +1,5 @@
-"""Block ids of the messages kpibot posts, so that listeners and tests can find a block.
-
-kpibot's answers carry no interactive elements yet, so there are no action ids; add them here,
-beside the block ids, when a button arrives.
-"""
+"""Block, action and view ids of what kpibot posts and opens, so that listeners and tests find
+a block, route a button click and recognise a modal's submission."""
 
 from __future__ import annotations
 
@@ -31,3 +28,33 @@ HOME_HOW_TO_ASK = "kpi_home_how_to_ask"
 HOME_EXAMPLES = "kpi_home_examples"
 HOME_DIGESTS_EMPTY = "kpi_home_digests_empty"
 HOME_DIGEST_PREFIX = "kpi_home_digest_"  # + the digest's position, from 0
+
+DIGEST_ABOUT = "kpi_digest_about"
+DIGEST_NO_DATA = "kpi_digest_no_data"
+DIGEST_KPI_PREFIX = "kpi_digest_kpi_"  # + the KPI's position in the digest, from 0
+DIGEST_GUARDRAIL_PREFIX = "kpi_digest_guardrail_"
+DIGEST_HOW_COMPUTED = "kpi_digest_how_computed"
+DIGEST_DEFINITIONS = "kpi_digest_definitions"
+ALERT = "kpi_alert"
+ALERT_ASK_MORE = "kpi_alert_ask_more"
+ALERT_DEFINITION = "kpi_alert_definition"
+
+# Managing digests: the modal (its inputs are blocks whose element's action id is "value"),
+# the list's buttons (their value is the digest's id), the notes answering subcommands.
+DIGEST_MODAL = "kpi_digest_modal"
+DIGEST_FIELD_NAME = "kpi_digest_name"
+DIGEST_FIELD_CHANNEL = "kpi_digest_channel"
+DIGEST_FIELD_AT = "kpi_digest_at"
+DIGEST_FIELD_TZ = "kpi_digest_tz"
+DIGEST_FIELD_DAYS = "kpi_digest_days"
+DIGEST_FIELD_PERIOD = "kpi_digest_period"
+DIGEST_FIELD_KPIS = "kpi_digest_kpis"
+DIGEST_FIELD_WHERE = "kpi_digest_where"
+DIGEST_FIELD_TARGETS = "kpi_digest_targets"
+DIGEST_FIELD_THRESHOLDS = "kpi_digest_thresholds"
+DIGEST_FIELD_CHANGE_ALERTS = "kpi_digest_change_alerts"
+DIGEST_LIST = "kpi_digest_list"
+DIGEST_NOTE = "kpi_digest_note"
+DIGEST_PREVIEW = "kpi_digest_preview"
+DIGEST_EDIT = "kpi_digest_edit"
+DIGEST_REMOVE = "kpi_digest_remove"

@@ -1,18 +1,22 @@
-"""The Slack surfaces, one module each; every module has `register(app, answering)`."""
+"""The Slack surfaces, one module each, each with a `register(app, …)` taking what it needs:
+the answering of questions, the digest services."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.answering import Answering
-from bot.listeners import assistant, command, home, mentions, messages
+from bot.listeners import assistant, command, digests, home, mentions, messages
+from bot.services import DigestServices
 
 
-def register_listeners(app: App, answering: Answering) -> None:
+def register_listeners(app: App, answering: Answering, digest_services: DigestServices) -> None:
     """Register every surface's listeners on `app`. The assistant middleware goes first: it
     claims the messages of assistant threads before the plain message listener sees them."""
     assistant.register(app, answering)
     mentions.register(app, answering)
     messages.register(app, answering)
-    command.register(app, answering)
-    home.register(app, answering)
+    digest_commands = digests.DigestCommands(digest_services)
+    command.register(app, answering, digest_commands)
+    digests.register(app, digest_commands)
+    home.register(app, digest_services)

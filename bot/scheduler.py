@@ -1,0 +1,171 @@
+"""The digest and alert scheduler: APScheduler 3's `BackgroundScheduler`, its jobs kept in the
+bot's database by a `SQLAlchemyJobStore` (the `apscheduler_jobs` table of the migrations). It
+runs inside `kpibot serve`, or alone as `kpibot scheduler`.
+
+Jobs, each under a stable id:
+
+- `digest:<id>`, one per digest: a cron trigger at the digest's local time on its days, in its
+  own zone. `coalesce` and a misfire grace time (KPIBOT_DIGEST_GRACE): a digest missed during
+  a short outage runs once when the process is back; one missed for longer is skipped, with
+  a log line saying so.
+- `alerts`: every KPIBOT_ALERT_INTERVAL minutes, the alert rules of every digest.
+- `retry`: takes over the claims of posters that died before posting (see claims.py).
+- `sync`: every minute, brings the digest jobs in line with the `digests` table, so digests
+  added, edited or removed from Slack or the command line, in any process, are scheduled.
+
+Syncing keeps a job whose schedule did not change, with its stored next run time: re-adding
+it with `replace_existing` would compute the next run from now and silently drop a run missed
+while the process was down. Any number of schedulers may share one database — each posts
+through claims, so a digest is posted once whoever runs it.
+
+The job functions are module-level, as a persistent job store names them by their module path,
+and run with the process's scheduler, registered when it starts.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta, timezone
+
+from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
+
+from bot.digest_posting import DigestPoster
+from bot.services import DigestServices
+from kpi_engine.digest_definitions import Days, DigestDefinition
+from kpi_engine.schema import apscheduler_jobs
+
+logger = logging.getLogger("kpibot.scheduler")
+
+DIGEST_JOB_PREFIX = "digest:"
+ALERTS_JOB, RETRY_JOB, SYNC_JOB = "alerts", "retry", "sync"
+SYNC_SECONDS = 60
+JOB_THREADS = 4
+
+# The scheduler of this process, for the job functions below (set by `DigestScheduler.start`).
+_running: DigestScheduler | None = None
+
+
+def run_digest(digest_id: str) -> None:
+    """Job: post one digest for its latest scheduled instant."""
+    _current().poster.post_due(digest_id)
+
+
+def check_alerts() -> None:
+    """Job: read every alert rule and post the new crossings."""
+    _current().poster.check_alerts()
+
+
+def retry_claims() -> None:
+    """Job: post again what a dead poster claimed."""
+    _current().poster.retry_stale()
+
+
+def sync_digests() -> None:
+    """Job: schedule the digests as the database has them now."""
+    _current().sync()
+
+
+def _current() -> DigestScheduler:
+    if _running is None:
+        raise RuntimeError("no kpibot scheduler is running in this process")
+    return _running
+
+
+def digest_trigger(definition: DigestDefinition) -> CronTrigger:
+    """At the digest's local time, on its days, in its zone."""
+    return CronTrigger(day_of_week="mon-fri" if definition.days is Days.WEEKDAYS else "*",
+                       hour=definition.at.hour, minute=definition.at.minute,
+                       timezone=definition.zone)
+
+
+class DigestScheduler:
+    """One process's scheduler of digests and alerts."""
+
+    def __init__(self, services: DigestServices, client: WebClient, *,
+                 poster: DigestPoster | None = None) -> None:
+        self.services = services
+        self.poster = poster or DigestPoster(services, client)
+        settings = services.settings
+        self.grace = settings.digest_grace_seconds
+        self.scheduler = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=services.engine.db,
+                                                     tablename=apscheduler_jobs.name)},
+            executors={"default": ThreadPoolExecutor(JOB_THREADS)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+            timezone=timezone.utc,
+        )
+        self.scheduler.add_listener(self._missed, EVENT_JOB_MISSED)
+        self._fixed_jobs = {
+            ALERTS_JOB: (check_alerts, IntervalTrigger(minutes=settings.alert_interval_minutes)),
+            RETRY_JOB: (retry_claims, IntervalTrigger(
+                seconds=max(settings.claim_timeout_seconds // 2, 5))),
+            SYNC_JOB: (sync_digests, IntervalTrigger(seconds=SYNC_SECONDS)),
+        }
+
+    def start(self) -> None:
+        """Start processing jobs: paused first, so the jobs are in line with the digests
+        before anything due runs."""
+        global _running
+        _running = self
+        self.scheduler.start(paused=True)
+        for job_id, (function, trigger) in self._fixed_jobs.items():
+            self._ensure(job_id, function, trigger, name=job_id)
+        self.sync()
+        self.scheduler.resume()
+        logger.info("kpibot scheduler: %d digest(s) scheduled",
+                    len(self._digest_jobs()))
+
+    def shutdown(self, wait: bool = True) -> None:
+        global _running
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=wait)
+        if _running is self:
+            _running = None
+
+    def sync(self) -> None:
+        """Add, change or remove `digest:` jobs to match the stored digests."""
+        wanted = {DIGEST_JOB_PREFIX + definition.id: definition
+                  for definition in self.services.digests.all()}
+        for job_id, definition in wanted.items():
+            self._ensure(job_id, run_digest, digest_trigger(definition), args=[definition.id],
+                         name=f"digest {definition.name}", misfire_grace_time=self.grace)
+        for job_id in self._digest_jobs():
+            if job_id not in wanted:
+                self.scheduler.remove_job(job_id)
+                logger.info("digest job %s removed", job_id)
+
+    def _digest_jobs(self) -> list[str]:
+        return [job.id for job in self.scheduler.get_jobs()
+                if job.id.startswith(DIGEST_JOB_PREFIX)]
+
+    def _ensure(self, job_id: str, function, trigger, *, args=(), name: str,
+                misfire_grace_time: int | None = None) -> None:
+        """The job as wanted; one already stored with the same schedule keeps its next run."""
+        grace = misfire_grace_time if misfire_grace_time is not None else self.grace
+        existing = self.scheduler.get_job(job_id)
+        if existing is not None and _same_schedule(existing.trigger, trigger) \
+                and list(existing.args) == list(args) and existing.misfire_grace_time == grace:
+            return
+        self.scheduler.add_job(function, trigger, args=list(args), id=job_id, name=name,
+                               replace_existing=True, coalesce=True,
+                               misfire_grace_time=grace, max_instances=1)
+        if job_id.startswith(DIGEST_JOB_PREFIX):
+            logger.info("%s scheduled: next run %s", name,
+                        self.scheduler.get_job(job_id).next_run_time)
+
+    def _missed(self, event: JobExecutionEvent) -> None:
+        late = timedelta(seconds=self.grace)
+        logger.warning("job %s due %s was missed for longer than its grace of %s: skipped "
+                       "(it runs again at its next time)", event.job_id,
+                       event.scheduled_run_time, late)
+
+
+def _same_schedule(stored, wanted) -> bool:
+    return str(stored) == str(wanted) and str(getattr(stored, "timezone", "")) == \
+        str(getattr(wanted, "timezone", ""))
