@@ -186,7 +186,8 @@ def _summary(definition, settings) -> str:
     alerts = sum(1 for kpi in definition.kpis if kpi.alerts)
     if alerts:
         parts.append(f"{alerts} with alerts")
-    parts.append(f"next {next_due(definition, workspace_now(settings)):%a %d %b %H:%M %Z}")
+    upcoming = next_due(definition, workspace_now(settings)).astimezone(definition.zone)
+    parts.append(f"next {upcoming:%a %d %b %H:%M %Z}")
     return " · ".join(parts)
 
 

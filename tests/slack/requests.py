@@ -337,6 +337,40 @@ def block_actions(
     return urlencode({"payload": json.dumps(payload)}), FORM
 
 
+def view_submission(
+    *,
+    user: str,
+    callback_id: str,
+    values: dict,
+    private_metadata: str = "",
+    view_id: str = "V0001",
+    team_id: str = TEAM_ID,
+    user_team: str | None = None,
+) -> tuple[str, str]:
+    """A modal's submission: ``values`` is ``view.state.values`` as Slack sends it
+    (``{block_id: {action_id: element state}}``)."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(),
+                 "team_id": user_team or team_id},
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": _trigger_id(),
+        "view": {
+            "id": view_id, "team_id": team_id, "type": "modal", "blocks": [],
+            "private_metadata": private_metadata, "callback_id": callback_id,
+            "state": {"values": values}, "hash": uuid.uuid4().hex[:16],
+            "title": {"type": "plain_text", "text": "kpibot"}, "app_id": APP_ID,
+            "bot_id": BOT_ID, "root_view_id": view_id, "previous_view_id": None,
+        },
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+    return urlencode({"payload": json.dumps(payload)}), FORM
+
+
 # ---------------------------------------------------------------------------- delivery
 
 
