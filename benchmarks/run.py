@@ -1,6 +1,7 @@
 """`make bench`: generate N tickets with surveys, then for each backend and size run the
-workload (benchmarks/workload.py) in a fresh process on a fresh database, and write the results
-to benchmarks/results/ and a summary table into the README.
+workload (benchmarks/workload.py) in a fresh process on a fresh database, then the question,
+Slack and digest benchmarks on the large databases, and write the results to
+benchmarks/results/ and a summary table into the README.
 
     python -m benchmarks.run [--tickets 1000000] [--small 100000] [--backends sqlite,postgresql]
 """
@@ -90,7 +91,7 @@ def run_on_databases(module: str, urls: list[str], *options: str) -> dict:
 
 
 def summary(runs: list[dict], large: int, small: int, questions: dict | None = None,
-            slack: dict | None = None) -> str:
+            slack: dict | None = None, digests: dict | None = None) -> str:
     by_key = {(run["backend"], run["tickets"]): run for run in runs}
     backends = sorted({run["backend"] for run in runs})
     lines = [f"Measured {datetime.now(timezone.utc):%Y-%m-%d} on this project's CI machine "
@@ -125,6 +126,16 @@ def summary(runs: list[dict], large: int, small: int, questions: dict | None = N
                        if b in by_backend else "–"))
         row("Slack: answer posted in the thread, p50 / p95",
             lambda b: (f"{by_backend[b]['answer_ms']['p50']} / {by_backend[b]['answer_ms']['p95']} ms"
+                       if b in by_backend else "–"))
+    if digests:
+        by_backend = {result["backend"]: result for result in digests["digests"]}
+        some = next(iter(by_backend.values()))
+        row(f"digests: {some['digests']} of {some['kpis_per_digest']} KPIs built and posted "
+            f"({some['threads']} job threads)",
+            lambda b: f"{by_backend[b]['seconds']:.2f} s" if b in by_backend else "–")
+        row("… with charts on: all digests posted / last chart in its thread",
+            lambda b: (f"{by_backend[b]['seconds_posted_with_charts_on']:.2f} / "
+                       f"{by_backend[b]['seconds_until_charts_uploaded']:.2f} s"
                        if b in by_backend else "–"))
     lines += ["", "| query | " + " | ".join(f"{b} engine / SQL (ratio)" for b in backends) + " |",
               "|---|" + "---|" * len(backends)]
@@ -161,13 +172,14 @@ def main() -> None:
     large_urls = [run["url"] for run in runs if run["tickets"] == args.tickets]
     questions = run_on_databases("questions", large_urls, "--seconds", "5")
     slack = run_on_databases("slack", large_urls)
+    digests = run_on_databases("digests", large_urls)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     payload = {"measured_at": stamp, "tickets": args.tickets, "small": args.small, "runs": runs,
-               "questions": questions, "slack": slack}
+               "questions": questions, "slack": slack, "digests": digests}
     (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
     (RESULTS / "latest.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
-    table = summary(runs, args.tickets, args.small, questions, slack)
+    table = summary(runs, args.tickets, args.small, questions, slack, digests)
     (RESULTS / "latest.md").write_text(table + "\n", encoding="utf-8")
     if not args.no_readme:
         write_readme(table)

@@ -7,7 +7,8 @@ second process, a restart or a second `kpibot digest run` finds the claim and po
 A holder that died after claiming is taken over after the claim timeout (`retry_stale`, run
 by the scheduler every few minutes); the taker first looks in the channel's recent history
 for a message carrying the claim — the dead holder may have posted and died before recording
-it — and records that one instead of posting twice.
+it — and records that one instead of posting twice. Charts are drawn by a `ChartQueue` in a
+process of their own, after the digest is posted.
 
 Alerts (`check_alerts`) read every alert rule of every digest, move its state, and post one
 message per new episode, claimed the same way; the alert's thread continues its question, so
@@ -18,6 +19,11 @@ die of one bad digest.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -64,11 +70,62 @@ def digest_claim_key(definition: DigestDefinition, due: datetime) -> str:
     return f"digest:{definition.id}:{due.astimezone(definition.zone).date().isoformat()}"
 
 
+class ChartQueue:
+    """Digest charts drawn one after another in a process of their own (started at the first
+    chart), so that posting digests never waits for matplotlib nor shares its interpreter
+    lock; each PNG is handed to its upload when drawn. `drain()` waits for every chart."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: set[Future] = set()
+        self._lock = threading.Lock()
+
+    def draw(self, report: DigestReport, upload: Callable[[bytes], None]) -> None:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            future = self._pool.submit(_draw_chart, report)
+            self._pending.add(future)
+
+        def drawn(done: Future) -> None:
+            try:
+                upload(done.result())
+            except Exception:
+                log_internal_error(f"the chart of digest {report.definition.name!r}")
+            finally:
+                with self._lock:
+                    self._pending.discard(done)
+
+        future.add_done_callback(drawn)
+
+    def drain(self, timeout: float | None = None) -> None:
+        """Wait until every chart asked for so far is drawn and handed over."""
+        with self._lock:
+            pending = list(self._pending)
+        wait(pending, timeout=timeout)
+        for future in pending:  # the callbacks run just after the result is set
+            while future in self._pending:
+                time.sleep(0.005)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _draw_chart(report: DigestReport) -> bytes:
+    from bot.charts import digest_chart_png
+
+    return digest_chart_png(report)
+
+
 class DigestPoster:
-    def __init__(self, services: DigestServices, client: WebClient, *, charts: bool | None = None) -> None:
+    def __init__(self, services: DigestServices, client: WebClient, *,
+                 charts: bool | None = None, chart_queue: ChartQueue | None = None) -> None:
         self.services = services
         self.client = client
         self.charts = services.settings.digest_charts if charts is None else charts
+        self.chart_queue = chart_queue or ChartQueue()
         self._team_id: str | None = None
 
     @property
@@ -149,19 +206,24 @@ class DigestPoster:
             self.client.chat_postMessage(channel=definition.channel_id, thread_ts=ts,
                                          text=reply.text, blocks=list(reply.blocks))
             if self.charts and not report.no_data:
-                from bot.charts import digest_chart_png
-
-                self.client.files_upload_v2(
-                    channel=definition.channel_id, thread_ts=ts,
-                    file_uploads=[{"content": digest_chart_png(report),
-                                   "filename": "digest-trend.png",
-                                   "title": f"{definition.name}: the last 14 "
-                                            f"{report.period.unit.value}s"}])
+                self.chart_queue.draw(report, lambda png: self._upload_chart(report, ts, png))
         except SlackApiError as error:
             logger.warning("digest %r: the thread reply failed: %s", definition.name,
                            error.response.get("error"))
         except Exception:
             log_internal_error(f"the thread of digest {definition.name!r}")
+
+    def _upload_chart(self, report: DigestReport, ts: str, png: bytes) -> None:
+        definition = report.definition
+        try:
+            self.client.files_upload_v2(
+                channel=definition.channel_id, thread_ts=ts,
+                file_uploads=[{"content": png, "filename": "digest-trend.png",
+                               "title": f"{definition.name}: the last 14 "
+                                        f"{report.period.unit.value}s"}])
+        except SlackApiError as error:
+            logger.warning("digest %r: the chart upload failed: %s", definition.name,
+                           error.response.get("error"))
 
     def _lost_post(self, channel: str, claim: Claim) -> str | None:
         """The ts of a message carrying the claim, posted since it was first made — only

@@ -125,6 +125,7 @@ class DigestScheduler:
         global _running
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
+        self.poster.chart_queue.close()
         if _running is self:
             _running = None
 

@@ -6,59 +6,63 @@ bucket's number (see buckets.py) — for backlog, one per bucket, the level at i
 aggregates a row source — the filtered records of the period with their group keys and
 per-record value. Only aggregates leave the database: `n`, the value, the sums a significance
 test needs, details and percentiles.
+
+`compile_measures` measures several metrics in that one scan when they share their records —
+the same population, the same timestamp placing them in the period, the same survey kind (a
+digest's FCR, resolution time and reopen rate are all tickets by `solved_at`). Each metric's
+aggregates are then labelled with its own prefix (`m0_n`, `m1_value` …; a lone metric has
+none), so one row carries every metric's figures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 
 from kpi_engine.buckets import Bucket, bucket_number, bucket_numbers
-from kpi_engine.dialects import SqlDialect
 from kpi_engine.metrics import Metric, Scope
 from kpi_engine.periods import Period
-from kpi_engine.query import Filter, KpiQuery
-from kpi_engine.schema import survey_requests, survey_responses, ticket_tags, tickets
-from kpi_engine.vocabulary import Aggregation, Anchor, Dimension, Population
+from kpi_engine.query import KpiQuery
+from kpi_engine.sources import (
+    CompileContext,
+    Source,
+    filter_condition,
+    group_key,
+    source_of,
+)
+from kpi_engine.vocabulary import Aggregation, Anchor, Dimension
 
 PERCENTILES: tuple[tuple[str, float], ...] = (("median", 0.5), ("p90", 0.9))
-_CASE_INSENSITIVE = (Dimension.TEAM, Dimension.AGENT, Dimension.CUSTOMER)
-
-
-@dataclass(frozen=True, kw_only=True)
-class TargetRule:
-    """A first-response target for tickets of a channel and/or priority."""
-
-    seconds: int
-    channel: str | None = None
-    priority: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class CompileContext:
-    dialect: SqlDialect
-    now: datetime
-    default_target_seconds: int
-    target_rules: tuple[TargetRule, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Source:
-    """The FROM clause of a metric's records and the tables in it."""
-
-    from_clause: sa.FromClause
-    scope: Scope
-    anchor: sa.ColumnElement | None
 
 
 def compile_statement(
     metric: Metric, query: KpiQuery, period: Period, context: CompileContext, *,
     buckets: Sequence[Bucket] = (),
 ) -> sa.Select:
-    """The one statement that measures `metric` over `period` under the query's filters.
+    """The one statement that measures `metric` over `period` under the query's filters."""
+    return compile_measures((metric,), query, period, context, buckets=buckets)
+
+
+def scan_key(metric: Metric) -> tuple | None:
+    """What a metric's records are: metrics with equal keys can share one statement; None for
+    a metric that needs a statement of its own (a level such as the backlog)."""
+    if metric.anchor is Anchor.PERIOD_END:
+        return None
+    return (metric.population, metric.anchor, metric.survey_kind)
+
+
+def column_prefix(index: int, count: int) -> str:
+    """The label prefix of the `index`-th of `count` metrics measured together."""
+    return "" if count == 1 else f"m{index}_"
+
+
+def compile_measures(
+    metrics: Sequence[Metric], query: KpiQuery, period: Period, context: CompileContext, *,
+    buckets: Sequence[Bucket] = (),
+) -> sa.Select:
+    """The one statement that measures `metrics` (one, or several sharing a `scan_key`) over
+    `period` under the query's filters.
 
     With a breakdown or a trend (whose `buckets` the caller cuts) it returns the total
     (`is_total = 1`) and the groups together: by GROUPING SETS where the dialect has them,
@@ -69,17 +73,21 @@ def compile_statement(
     """
     if query.trend is not None and not buckets:
         raise ValueError("a trend query is compiled with its buckets")
+    if len(metrics) > 1 and (query.percentiles or len({scan_key(m) for m in metrics}) > 1
+                             or scan_key(metrics[0]) is None):
+        raise ValueError("only metrics of the same records, without percentiles, share a scan")
     if not (query.group_by or query.trend):
-        return _aggregate(metric, query, period, context, grouped=False, total_too=False)
-    level_trend = query.trend is not None and metric.anchor is Anchor.PERIOD_END
+        return _aggregate(metrics, query, period, context, grouped=False, total_too=False)
+    level_trend = query.trend is not None and metrics[0].anchor is Anchor.PERIOD_END
     if context.dialect.has_grouping_sets and Dimension.TAG not in query.group_by \
             and not level_trend:
-        return _aggregate(metric, query, period, context, grouped=True, total_too=True,
+        return _aggregate(metrics, query, period, context, grouped=True, total_too=True,
                           buckets=buckets)
-    total = _aggregate(metric, query, period, context, grouped=False, total_too=False)
+    total = _aggregate(metrics, query, period, context, grouped=False, total_too=False)
     if level_trend:
-        return sa.union_all(total, _levels_by_bucket(metric, query, period, context, buckets))
-    grouped = _aggregate(metric, query, period, context, grouped=True, total_too=False,
+        return sa.union_all(total, _levels_by_bucket(metrics[0], query, period, context,
+                                                     buckets))
+    grouped = _aggregate(metrics, query, period, context, grouped=True, total_too=False,
                          buckets=buckets)
     return sa.union_all(total, grouped)
 
@@ -90,7 +98,7 @@ def key_count(query: KpiQuery) -> int:
 
 
 def _aggregate(
-    metric: Metric,
+    metrics: Sequence[Metric],
     query: KpiQuery,
     period: Period,
     context: CompileContext,
@@ -101,16 +109,16 @@ def _aggregate(
 ) -> sa.Select:
     """One aggregate over the period's records: the total, the groups (or buckets), or
     (total_too) both."""
-    source = _source(metric, context)
+    source = source_of(metrics[0], context)
     from_clause = source.from_clause
     group_keys: list[sa.ColumnElement] = []
     if grouped and query.trend is not None:
         group_keys.append(bucket_number(source.anchor, buckets))
     elif grouped:
         for dimension in query.group_by:
-            key, from_clause = _group_key(dimension, source, from_clause)
+            key, from_clause = group_key(dimension, source, from_clause)
             group_keys.append(key)
-    rows = _row_source(metric, query, period, context, source, from_clause, group_keys)
+    rows = _row_source(metrics, query, period, context, source, from_clause, group_keys)
     key_columns = [rows.c[f"g{i}"] for i in range(len(group_keys))]
     if total_too:
         is_total = sa.func.grouping(key_columns[0])
@@ -119,7 +127,9 @@ def _aggregate(
     columns: list[sa.ColumnElement] = [is_total.label("is_total")]
     for i in range(key_count(query)):
         columns.append(key_columns[i] if grouped else sa.null().label(f"g{i}"))
-    columns.extend(_aggregates(metric, query, context, rows))
+    for index, metric in enumerate(metrics):
+        columns.extend(_aggregates(metric, query, context, rows,
+                                   column_prefix(index, len(metrics))))
     statement = sa.select(*columns).select_from(rows)
     if total_too:
         statement = statement.group_by(sa.func.grouping_sets(sa.tuple_(*key_columns), sa.tuple_()))
@@ -136,7 +146,7 @@ def _levels_by_bucket(
     ends of the buckets from the one it was created in (`opens`) up to, not including, the
     one it was solved in (`closes`; past the last when still open). The backlog at a bucket's
     end is the running sum of the tickets opening minus those closing up to that bucket."""
-    source = _source(metric, context)
+    source = source_of(metric, context)
     t = source.scope.tickets
     past_last = len(buckets)
     closes = sa.case(
@@ -150,7 +160,7 @@ def _levels_by_bucket(
         .where(sa.or_(t.c.solved_at.is_(None), t.c.solved_at >= buckets[0].end))
         # solved before it was created: never open (and no closing before its opening)
         .where(sa.or_(t.c.solved_at.is_(None), t.c.solved_at >= t.c.created_at))
-        .where(*(_filter_condition(condition, source) for condition in query.filters))
+        .where(*(filter_condition(condition, source) for condition in query.filters))
         .cte("open_spans")
     )
     changes = sa.union_all(
@@ -170,151 +180,22 @@ def _levels_by_bucket(
     ).select_from(numbers.outerjoin(by_bucket, by_bucket.c.bucket == numbers.c.bucket))
 
 
-def _source(metric: Metric, context: CompileContext) -> _Source:
-    t = tickets.alias("t")
-    responses = requests = None
-    anchor: sa.ColumnElement | None
-    match metric.population:
-        case Population.TICKETS:
-            from_clause: sa.FromClause = t
-        case Population.SURVEY_RESPONSES:
-            responses = survey_responses.alias("r")
-            from_clause = responses.join(
-                t, sa.and_(responses.c.source == t.c.source, responses.c.ticket_id == t.c.id)
-            )
-        case Population.SURVEY_REQUESTS:
-            requests = survey_requests.alias("q")
-            responses = survey_responses.alias("r")
-            from_clause = requests.join(
-                t, sa.and_(requests.c.source == t.c.source, requests.c.ticket_id == t.c.id)
-            ).outerjoin(
-                responses,
-                sa.and_(
-                    responses.c.source == requests.c.source,
-                    responses.c.ticket_id == requests.c.ticket_id,
-                    responses.c.kind == requests.c.kind,
-                ),
-            )
-    match metric.anchor:
-        case Anchor.CREATED:
-            anchor = t.c.created_at
-        case Anchor.SOLVED:
-            anchor = t.c.solved_at
-        case Anchor.RESPONDED:
-            anchor = responses.c.responded_at
-        case Anchor.SENT:
-            anchor = requests.c.sent_at
-        case Anchor.PERIOD_END:
-            anchor = None
-    scope = Scope(
-        tickets=t,
-        responses=responses,
-        requests=requests,
-        seconds_between=context.dialect.seconds_between,
-        plus_interval=context.dialect.plus_interval,
-        response_target_seconds=_response_target(t, context),
-        now=context.now,
-        tagged=lambda tag: _tagged(t, (tag,)),
-    )
-    return _Source(from_clause=from_clause, scope=scope, anchor=anchor)
-
-
-def _response_target(t: sa.FromClause, context: CompileContext) -> sa.ColumnElement:
-    """The first-response target of each ticket: the most specific rule, else the default."""
-    if not context.target_rules:
-        return sa.literal(context.default_target_seconds)
-    rules = sorted(context.target_rules, key=lambda r: (r.channel is None) + (r.priority is None))
-    whens = []
-    for rule in rules:
-        conditions = []
-        if rule.channel is not None:
-            conditions.append(t.c.channel == rule.channel)
-        if rule.priority is not None:
-            conditions.append(t.c.priority == rule.priority)
-        whens.append((sa.and_(*conditions), rule.seconds))
-    return sa.case(*whens, else_=context.default_target_seconds)
-
-
-def _tagged(t: sa.FromClause, tags: tuple[str, ...]) -> sa.ColumnElement:
-    """EXISTS: the ticket carries any of `tags` (case-insensitive, like every name filter)."""
-    match = sa.func.lower(ticket_tags.c.tag).in_([tag.lower() for tag in tags])
-    return (
-        sa.select(sa.literal(1))
-        .select_from(ticket_tags)
-        .where(ticket_tags.c.source == t.c.source, ticket_tags.c.ticket_id == t.c.id, match)
-        .exists()
-    )
-
-
-def _group_key(
-    dimension: Dimension, source: _Source, from_clause: sa.FromClause
-) -> tuple[sa.ColumnElement, sa.FromClause]:
-    t = source.scope.tickets
-    match dimension:
-        case Dimension.TAG:
-            tags = ticket_tags.alias("group_tag")
-            joined = from_clause.join(
-                tags, sa.and_(tags.c.source == t.c.source, tags.c.ticket_id == t.c.id)
-            )
-            return tags.c.tag, joined
-        case Dimension.KIND:
-            return _survey_kind(source), from_clause
-        case _:
-            return t.c[dimension.value], from_clause
-
-
-def _survey_kind(source: _Source) -> sa.ColumnElement:
-    """The survey kind of a record: the request's where there is one, else the response's."""
-    scope = source.scope
-    return (scope.requests if scope.requests is not None else scope.responses).c.kind
-
-
-def _filter_condition(condition: Filter, source: _Source) -> sa.ColumnElement:
-    t = source.scope.tickets
-    match condition.dimension:
-        case Dimension.TAG:
-            return _tagged(t, condition.values)
-        case Dimension.TIER:
-            return t.c.tier.in_([int(value) for value in condition.values])
-        case Dimension.KIND:
-            return _survey_kind(source).in_(condition.values)
-        case dimension if dimension in _CASE_INSENSITIVE:
-            return sa.func.lower(t.c[dimension.value]).in_([v.lower() for v in condition.values])
-        case dimension:
-            return t.c[dimension.value].in_(condition.values)
-
-
 def _row_source(
-    metric: Metric,
+    metrics: Sequence[Metric],
     query: KpiQuery,
     period: Period,
     context: CompileContext,
-    source: _Source,
+    source: Source,
     from_clause: sa.FromClause,
     group_keys: list[sa.ColumnElement],
 ) -> sa.Subquery:
     scope = source.scope
     t = scope.tickets
     columns = [key.label(f"g{i}") for i, key in enumerate(group_keys)]
-    value = None
-    match metric.aggregation:
-        case Aggregation.COUNT:
-            columns.append(sa.literal_column("1").label("record"))
-        case Aggregation.MEAN:
-            value = metric.measure(scope)
-            columns.append(value.label("x"))
-        case Aggregation.SHARE:
-            # Each of these appears once in the aggregate, so an expensive condition (a
-            # correlated EXISTS) is evaluated once per record even where the planner inlines.
-            eligible = metric.eligible(scope) if metric.eligible is not None else None
-            success = metric.condition(scope)
-            if eligible is not None:
-                success = sa.and_(eligible, success)
-                columns.append(sa.case((eligible, 1)).label("eligible"))
-            columns.append(sa.case((success, 1)).label("success"))
-    columns.extend(detail.expression(scope).label(f"d_{detail.name}") for detail in metric.details)
-    if _wants_percentiles(metric, query) and not context.dialect.has_percentile_cont:
-        columns.extend(_rank_columns(value, group_keys))
+    for index, metric in enumerate(metrics):
+        columns.extend(_record_columns(metric, query, context, scope, group_keys,
+                                       column_prefix(index, len(metrics))))
+    metric = metrics[0]  # they share their records: one WHERE for all
     statement = sa.select(*columns).select_from(from_clause)
     if source.anchor is None:  # backlog: open at the period's end
         statement = statement.where(
@@ -326,8 +207,35 @@ def _row_source(
     if metric.survey_kind is not None:
         statement = statement.where(scope.responses.c.kind == metric.survey_kind.value)
     for condition in query.filters:
-        statement = statement.where(_filter_condition(condition, source))
+        statement = statement.where(filter_condition(condition, source))
     return statement.subquery("records")
+
+
+def _record_columns(metric: Metric, query: KpiQuery, context: CompileContext, scope: Scope,
+                    group_keys: list[sa.ColumnElement], prefix: str) -> list[sa.ColumnElement]:
+    """The per-record columns one metric aggregates, labelled with its prefix."""
+    columns = []
+    value = None
+    match metric.aggregation:
+        case Aggregation.COUNT:
+            columns.append(sa.literal_column("1").label(f"{prefix}record"))
+        case Aggregation.MEAN:
+            value = metric.measure(scope)
+            columns.append(value.label(f"{prefix}x"))
+        case Aggregation.SHARE:
+            # Each of these appears once in the aggregate, so an expensive condition (a
+            # correlated EXISTS) is evaluated once per record even where the planner inlines.
+            eligible = metric.eligible(scope) if metric.eligible is not None else None
+            success = metric.condition(scope)
+            if eligible is not None:
+                success = sa.and_(eligible, success)
+                columns.append(sa.case((eligible, 1)).label(f"{prefix}eligible"))
+            columns.append(sa.case((success, 1)).label(f"{prefix}success"))
+    columns.extend(detail.expression(scope).label(f"{prefix}d_{detail.name}")
+                   for detail in metric.details)
+    if _wants_percentiles(metric, query) and not context.dialect.has_percentile_cont:
+        columns.extend(_rank_columns(value, group_keys))
+    return columns
 
 
 def _wants_percentiles(metric: Metric, query: KpiQuery) -> bool:
@@ -345,22 +253,26 @@ def _rank_columns(value: sa.ColumnElement, group_keys: list[sa.ColumnElement]) -
 
 
 def _aggregates(
-    metric: Metric, query: KpiQuery, context: CompileContext, rows: sa.Subquery
+    metric: Metric, query: KpiQuery, context: CompileContext, rows: sa.Subquery, prefix: str = ""
 ) -> list[sa.ColumnElement]:
+    """One metric's aggregates over the records, labelled with its prefix."""
+    c = rows.c
     match metric.aggregation:
         case Aggregation.COUNT:
-            columns = [sa.func.count().label("n")]
+            columns = [sa.func.count().label(f"{prefix}n")]
         case Aggregation.MEAN:
-            x = rows.c.x
-            columns = [sa.func.count(x).label("n"), sa.func.avg(x).label("value"),
+            x = c[f"{prefix}x"]
+            columns = [sa.func.count(x).label(f"{prefix}n"),
+                       sa.func.avg(x).label(f"{prefix}value"),
                        # the spread, for Welch's test of a change between any two measurements
-                       sa.func.sum(_as_float(x) * _as_float(x)).label("sum_sq")]
+                       sa.func.sum(_as_float(x) * _as_float(x)).label(f"{prefix}sum_sq")]
         case Aggregation.SHARE:
-            n = sa.func.count(rows.c.eligible) if "eligible" in rows.c else sa.func.count()
-            columns = [n.label("n"), sa.func.count(rows.c.success).label("successes")]
-    columns.extend(
-        sa.func.avg(rows.c[f"d_{detail.name}"]).label(f"d_{detail.name}") for detail in metric.details
-    )
+            eligible = f"{prefix}eligible"
+            n = sa.func.count(c[eligible]) if eligible in c else sa.func.count()
+            columns = [n.label(f"{prefix}n"),
+                       sa.func.count(c[f"{prefix}success"]).label(f"{prefix}successes")]
+    columns.extend(sa.func.avg(c[f"{prefix}d_{detail.name}"]).label(f"{prefix}d_{detail.name}")
+                   for detail in metric.details)
     if _wants_percentiles(metric, query):
         for name, fraction in PERCENTILES:
             if context.dialect.has_percentile_cont:

@@ -1,5 +1,6 @@
-"""`kpibot demo`: a realistic support desk in a database, and the headline KPIs of last week
-against the week before, as a support lead would read them.
+"""`kpibot demo`: a realistic support desk in a database, the headline KPIs of last week
+against the week before as a support lead would read them, questions in plain language, and
+the morning digest the desk's tier-1 channel would get.
 
 Idempotent: the demo's tickets carry source `demo`, so running it again updates them in place.
 """
@@ -100,6 +101,32 @@ def ask_questions(engine: KpiEngine, echo: Callable[[str], None]) -> None:
         echo(f"  {answerer.ask(question).line()}")
 
 
+DEMO_DIGEST = {
+    "name": "Tier 1 morning", "channel": "C0DEMO000", "at": "09:00", "days": "weekdays",
+    "where": {"tier": [1]},
+    "kpis": [{"metric": "fcr", "target": ">= 70%", "threshold": ">= 60%"},
+             {"metric": "frt", "target": "<= 1h"}, "resolution_time", "aht",
+             {"metric": "csat", "target": ">= 80%", "change_alert": "10pts"}, "ces",
+             "reopen_rate", "backlog"],
+}
+
+
+def preview_digest(engine: KpiEngine, echo: Callable[[str], None]) -> str:
+    """Store the demo's digest and show what it would post now; returns its name."""
+    from kpi_engine.digest_definitions import DigestDefinition
+    from kpi_engine.digest_store import DigestStore
+    from kpi_engine.digest_text import render_digest_text
+    from kpi_engine.digests import build_digest
+    from kpi_engine.schedules import last_due
+
+    definition = DigestStore(engine.db, engine.now).add(
+        DigestDefinition.from_dict(DEMO_DIGEST, default_tz=engine.settings.tz),
+        replace_existing=True)
+    echo(f"$ kpibot digest preview {definition.name!r}   # what Slack gets at 09:00 on weekdays")
+    echo(render_digest_text(build_digest(engine, definition, last_due(definition, engine.now()))))
+    return definition.name
+
+
 def run_demo(settings: Settings, *, tickets: int, echo: Callable[[str], None]) -> None:
     """Build the demo database and show what kpibot answers on it."""
     db = build_demo_database(settings, tickets=tickets, echo=echo)
@@ -124,5 +151,8 @@ def run_demo(settings: Settings, *, tickets: int, echo: Callable[[str], None]) -
     echo("")
     ask_questions(engine, echo)
     echo("")
+    digest = preview_digest(engine, echo)
+    echo("")
     echo(f"Try it yourself: kpibot ask --db {settings.database_url} "
          "'median first response time by team, last 30 days'")
+    echo(f"                 kpibot digest preview {digest!r} --db {settings.database_url}")

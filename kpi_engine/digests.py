@@ -10,8 +10,9 @@ For each KPI of the digest, over the period its schedule covers (yesterday, say)
 - beside CSAT and CES, the survey response rate of that kind, so a score on few answers
   shows as such.
 
-Every figure comes from one trend query per KPI — the 14 periods in one statement, so the
-period's own value is exactly what `kpibot kpi` gives for it. Then the guardrails: an
+Every figure comes from one trend query per KPI — the 14 periods in one statement, shared by
+the KPIs that measure the same records (`KpiEngine.run_together`) — so the period's own value
+is exactly what `kpibot kpi` gives for it. Then the guardrails: an
 efficiency KPI that improved against the 7-period average while its quality partner (the
 registry's `quality_partners`) worsened, at least one of the two by more than noise — the way
 teams fool themselves. A partner the digest does not show is measured for the check anyway.
@@ -151,12 +152,13 @@ def build_digest(engine: KpiEngine, definition: DigestDefinition, due: datetime)
                                    label=f"the {BASELINE_STEPS} {period.unit.value}s before",
                                    **span)
     step = Granularity(period.unit.value)
+    trends = engine.run_together([KpiQuery(metric=kpi.metric, period=trend_period,
+                                           filters=definition.filters, trend=step)
+                                  for kpi in definition.kpis])
     response_rates = _response_rates(engine, definition, period)
     lines = []
-    for kpi in definition.kpis:
-        metric = engine.metric(kpi.metric)
-        trend = engine.run(KpiQuery(metric=metric.id, period=trend_period,
-                                    filters=definition.filters, trend=step))
+    for kpi, trend in zip(definition.kpis, trends):
+        metric = trend.metric
         steps = [row.current for row in trend.rows]
         current, previous = steps[-1], steps[-2]
         baseline = pooled_measurement(metric, steps[-1 - BASELINE_STEPS:-1])
@@ -197,21 +199,20 @@ def _response_rates(engine: KpiEngine, definition: DigestDefinition,
 
 def _guardrails(engine: KpiEngine, definition: DigestDefinition, lines: tuple[DigestLine, ...],
                 period: Period, baseline_period: Period) -> tuple[Guardrail, ...]:
-    shown = {line.metric.id: line for line in lines}
+    improved = [line for line in lines if _improved(line.metric, line.baseline_change)]
+    shown = {line.metric.id: (line.metric, line.baseline_change) for line in lines}
+    unshown = sorted({partner for line in improved for partner in line.metric.quality_partners
+                      if partner not in shown})
+    measured = engine.run_together([KpiQuery(metric=partner, period=period,
+                                             previous=baseline_period,
+                                             filters=definition.filters)
+                                    for partner in unshown])
+    partners = shown | {result.metric.id: (result.metric, result.change) for result in measured}
     found = []
-    for line in lines:
+    for line in improved:
         efficiency = line.metric
-        if not _improved(efficiency, line.baseline_change):
-            continue
         for partner_id in efficiency.quality_partners:
-            if partner_id in shown:
-                partner, partner_change = shown[partner_id].metric, \
-                    shown[partner_id].baseline_change
-            else:
-                measured = engine.run(KpiQuery(metric=partner_id, period=period,
-                                               previous=baseline_period,
-                                               filters=definition.filters))
-                partner, partner_change = measured.metric, measured.change
+            partner, partner_change = partners[partner_id]
             if _worsened(partner, partner_change) and (
                     line.baseline_change.significant or partner_change.significant):
                 found.append(Guardrail(efficiency=efficiency,

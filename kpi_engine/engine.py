@@ -17,15 +17,24 @@ import sqlalchemy as sa
 
 from kpi_engine import stats
 from kpi_engine.buckets import Bucket, trend_buckets
-from kpi_engine.compile import PERCENTILES, CompileContext, TargetRule, compile_statement, key_count
+from kpi_engine.compile import (
+    PERCENTILES,
+    column_prefix,
+    compile_measures,
+    compile_statement,
+    key_count,
+    scan_key,
+)
 from kpi_engine.dialects import SqlDialect
-from kpi_engine.errors import UnknownNameError, UserError
+from kpi_engine.errors import UnknownNameError
 from kpi_engine.metrics import Metric, get_metric
 from kpi_engine.periods import Period, previous_period
 from kpi_engine.query import Change, Filter, GroupRow, KpiQuery, KpiResult, Measurement
+from kpi_engine.response_targets import format_target, parse_target_rules
 from kpi_engine.schema import ticket_tags, tickets
 from kpi_engine.settings import Settings
-from kpi_engine.vocabulary import CHANNELS, PRIORITIES, Aggregation, Anchor, Dimension, Direction
+from kpi_engine.sources import CompileContext
+from kpi_engine.vocabulary import Aggregation, Anchor, Dimension, Direction
 
 Clock = Callable[[], datetime]
 
@@ -126,29 +135,64 @@ class KpiEngine:
 
     def run(self, query: KpiQuery) -> KpiResult:
         """Compute the query: one statement for its period, one more for a comparison."""
-        metric = self.metric(query.metric)
+        return self.run_together([query])[0]
+
+    def run_together(self, queries: Sequence[KpiQuery]) -> list[KpiResult]:
+        """The results of `queries`, in order, each equal to `run(query)`. Queries that differ
+        only in their KPI, where the KPIs share their records (`compile.scan_key`: tickets by
+        `solved_at` for FCR, resolution time, reopen rate …), are measured together: one
+        statement per period for all of them."""
+        results: list[KpiResult | None] = [None] * len(queries)
+        for indexes in self._scans(queries):
+            group = [queries[index] for index in indexes]
+            for index, result in zip(indexes, self._run_scan(group)):
+                results[index] = result
+        return results
+
+    def _scans(self, queries: Sequence[KpiQuery]) -> list[list[int]]:
+        """The queries grouped by the statement that can measure them together."""
+        groups: dict[tuple, list[int]] = {}
+        for index, query in enumerate(queries):
+            key = scan_key(self.metric(query.metric))
+            if key is None or query.percentiles:
+                key = ("alone", index)
+            else:
+                key += (query.period, query.filters, query.group_by, query.compare,
+                        query.previous, query.trend)
+            groups.setdefault(key, []).append(index)
+        return list(groups.values())
+
+    def _run_scan(self, queries: Sequence[KpiQuery]) -> list[KpiResult]:
+        metrics = [self.metric(query.metric) for query in queries]
+        template = queries[0]
         context = self._context()
-        current, *earlier = self._statements(query)
+        current, *earlier = self._statements(template)
         previous: Period | None = None
-        previous_total, previous_groups = None, {}
+        before = [(None, {})] * len(metrics)
         with self.db.connect() as connection:
-            total, groups = self._measure(connection, metric, *current, context)
-            if total.n == 0 and query.filters:
-                self._check_filter_values(connection, query.filters)
+            measured = self._measure(connection, metrics, *current, context)
+            if template.filters and all(total.n == 0 for total, _ in measured):
+                self._check_filter_values(connection, template.filters)
             if earlier:
                 previous = earlier[0][1]
-                previous_total, previous_groups = self._measure(
-                    connection, metric, *earlier[0], context
-                )
+                before = self._measure(connection, metrics, *earlier[0], context)
+        return [self._result(query, metric, current[2], now, previous, then)
+                for query, metric, now, then in zip(queries, metrics, measured, before)]
 
-        def change_from(before: Measurement | None, now: Measurement) -> Change | None:
+    def _result(self, query: KpiQuery, metric: Metric, buckets: Sequence[Bucket],
+                measured: tuple[Measurement, dict], previous: Period | None,
+                before: tuple[Measurement | None, dict]) -> KpiResult:
+        total, groups = measured
+        previous_total, previous_groups = before
+
+        def change_from(earlier: Measurement | None, now: Measurement) -> Change | None:
             if previous is None:
                 return None
-            before = before if before is not None else empty_measurement(metric)
-            return compare(metric, now, query.period, before, previous)
+            earlier = earlier if earlier is not None else empty_measurement(metric)
+            return compare(metric, now, query.period, earlier, previous)
 
         if query.trend is not None:
-            rows = trend_rows(metric, query, current[2], groups)
+            rows = trend_rows(metric, query, buckets, groups)
         else:
             rows = [
                 GroupRow(
@@ -171,21 +215,27 @@ class KpiEngine:
             definition=self.definition(metric),
         )
 
-    def _measure(self, connection, metric: Metric, query: KpiQuery, period: Period,
-                 buckets: Sequence[Bucket], context):
-        statement = compile_statement(metric, query, period, context, buckets=buckets)
-        total = empty_measurement(metric)
-        groups: dict[tuple, Measurement] = {}
+    def _measure(self, connection, metrics: Sequence[Metric], query: KpiQuery, period: Period,
+                 buckets: Sequence[Bucket], context) -> list[tuple[Measurement, dict]]:
+        """Each metric's total and groups (or buckets) over `period`, from one statement."""
+        statement = compile_measures(metrics, query, period, context, buckets=buckets)
+        totals = [empty_measurement(metric) for metric in metrics]
+        groups: list[dict[tuple, Measurement]] = [{} for _ in metrics]
+        prefixes = [column_prefix(index, len(metrics)) for index in range(len(metrics))]
         for row in connection.execute(statement).mappings():
-            measurement = measurement_from_row(metric, row)
             if row["is_total"]:
-                total = measurement
+                key = None
             elif query.trend is not None:
-                groups[(int(row["g0"]),)] = measurement
+                key = (int(row["g0"]),)
             else:
                 key = tuple(_group_value(row[f"g{i}"]) for i in range(key_count(query)))
-                groups[key] = measurement
-        return total, groups
+            for index, metric in enumerate(metrics):
+                measurement = measurement_from_row(metric, _unprefixed(row, prefixes[index]))
+                if key is None:
+                    totals[index] = measurement
+                else:
+                    groups[index][key] = measurement
+        return list(zip(totals, groups))
 
     def _check_filter_values(self, connection: sa.Connection, filters: Iterable[Filter]) -> None:
         """A filter value that no ticket has is an error with the nearest values, not "no data"."""
@@ -234,6 +284,13 @@ def _number(value) -> float | None:
     if isinstance(value, Decimal):
         return float(value)
     return value
+
+
+def _unprefixed(row, prefix: str):
+    """One metric's columns of a row measuring several, under their own names."""
+    if not prefix:
+        return row
+    return {key[len(prefix):]: value for key, value in row.items() if key.startswith(prefix)}
 
 
 def _group_value(value) -> str | None:
@@ -312,41 +369,3 @@ def best_first(metric: Metric, row: GroupRow, *, worst: bool = False):
         return (1, 0.0, 0, row.group)
     signed = value if metric.direction is Direction.LOWER else -value
     return (0, -signed if worst else signed, -row.current.n, tuple(v or "" for _, v in row.group))
-
-
-def parse_target_rules(text: str) -> tuple[TargetRule, ...]:
-    """`chat=120,phone=20,email/urgent=1800,urgent=900` → first-response target rules."""
-    rules = []
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        key, sep, seconds = item.partition("=")
-        channel = priority = None
-        for word in filter(None, key.strip().lower().split("/")):
-            if word in CHANNELS:
-                channel = word
-            elif word in PRIORITIES:
-                priority = word
-            else:
-                raise UserError(
-                    f"KPIBOT_SLA_TARGETS: {word!r} is neither a channel nor a priority",
-                    [*CHANNELS, *PRIORITIES],
-                )
-        if not sep or not seconds.strip().isdigit() or (channel is None and priority is None):
-            raise UserError(
-                f"KPIBOT_SLA_TARGETS: {item!r} is not CHANNEL[/PRIORITY]=SECONDS",
-                ["chat=120,phone=20,email/urgent=1800"],
-            )
-        rules.append(TargetRule(seconds=int(seconds), channel=channel, priority=priority))
-    return tuple(rules)
-
-
-def format_target(default_seconds: int, rules: tuple[TargetRule, ...]) -> str:
-    from kpi_engine.formatting import format_duration
-
-    text = format_duration(default_seconds)
-    if rules:
-        parts = [
-            f"{'/'.join(p for p in (rule.channel, rule.priority) if p)} {format_duration(rule.seconds)}"
-            for rule in rules
-        ]
-        text += f" ({', '.join(parts)})"
-    return text

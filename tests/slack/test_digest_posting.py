@@ -67,6 +67,19 @@ def test_a_digest_in_slack_says_the_value_n_target_and_how_it_was_computed(slack
     assert "share of tickets solved in the period" in posted_text(reply)  # the definitions
 
 
+def test_the_trend_chart_is_uploaded_into_the_digests_thread(slack, desk):
+    digest = add_digest(desk)
+    poster = poster_at(slack, desk, Clock(DUE + timedelta(minutes=1)), digest_charts=True)
+    try:
+        result = poster.post_due(digest.id)
+        poster.chart_queue.drain(timeout=60)
+    finally:
+        poster.chart_queue.close()
+    [upload] = slack.uploads.values()
+    assert (upload.channel_id, upload.thread_ts) == (CHANNEL, result.ts)
+    assert upload.completed and upload.content.startswith(b"\x89PNG")
+
+
 def test_a_digest_over_a_day_without_data_posts_no_data_not_zeros(slack, sqlite_db):
     digest = add_digest(sqlite_db)  # no tickets at all
     poster_at(slack, sqlite_db, Clock(DUE + timedelta(minutes=1))).post_due(digest.id)
