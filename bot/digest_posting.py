@@ -127,6 +127,7 @@ class DigestPoster:
         self.charts = services.settings.digest_charts if charts is None else charts
         self.chart_queue = chart_queue or ChartQueue()
         self._team_id: str | None = None
+        self._app_id = ""
 
     @property
     def grace(self) -> timedelta:
@@ -298,7 +299,7 @@ class DigestPoster:
         if found is not None:
             self.services.claims.complete(claim, found)
             return False
-        message = alert_message(reading, alert_text(reading))
+        message = alert_message(reading, alert_text(reading), ask_link=self._ask_link())
         try:
             posted = self.client.chat_postMessage(
                 channel=definition.channel_id, text=message.text, blocks=list(message.blocks),
@@ -314,11 +315,26 @@ class DigestPoster:
         return True
 
 
+    def _identity(self) -> tuple[str, str]:
+        """The workspace's and the app's ids (asked of Slack once; "" where it cannot say)."""
+        if self._team_id is None:
+            identity = self.client.auth_test()
+            self._team_id = identity.get("team_id") or ""
+            try:
+                bot = self.client.bots_info(bot=identity.get("bot_id"))
+                self._app_id = (bot.get("bot") or {}).get("app_id") or ""
+            except SlackApiError:
+                self._app_id = ""
+        return self._team_id, self._app_id
+
     def _thread_key(self, channel: str, ts: str) -> str:
         """The conversation key of the post's thread, as the listeners name it."""
-        if self._team_id is None:
-            self._team_id = self.client.auth_test().get("team_id") or ""
-        return thread_conversation(self._team_id or None, channel, ts)
+        return thread_conversation(self._identity()[0] or None, channel, ts)
+
+    def _ask_link(self) -> str | None:
+        """A link that opens kpibot's DM, to ask more there."""
+        team_id, app_id = self._identity()
+        return f"https://slack.com/app_redirect?app={app_id}&team={team_id}" if app_id else None
 
 
 def _metadata(key: str) -> dict:

@@ -25,6 +25,8 @@ and run with the process's scheduler, registered when it starts.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from datetime import timedelta, timezone
 
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
@@ -46,6 +48,7 @@ DIGEST_JOB_PREFIX = "digest:"
 ALERTS_JOB, RETRY_JOB, SYNC_JOB = "alerts", "retry", "sync"
 SYNC_SECONDS = 60
 JOB_THREADS = 4
+SHUTDOWN_SECONDS = 60  # how long a stop waits for the jobs running (a digest being posted)
 
 # The scheduler of this process, for the job functions below (set by `DigestScheduler.start`).
 _running: DigestScheduler | None = None
@@ -53,22 +56,22 @@ _running: DigestScheduler | None = None
 
 def run_digest(digest_id: str) -> None:
     """Job: post one digest for its latest scheduled instant."""
-    _current().poster.post_due(digest_id)
+    _current().run(lambda scheduler: scheduler.poster.post_due(digest_id))
 
 
 def check_alerts() -> None:
     """Job: read every alert rule and post the new crossings."""
-    _current().poster.check_alerts()
+    _current().run(lambda scheduler: scheduler.poster.check_alerts())
 
 
 def retry_claims() -> None:
     """Job: post again what a dead poster claimed."""
-    _current().poster.retry_stale()
+    _current().run(lambda scheduler: scheduler.poster.retry_stale())
 
 
 def sync_digests() -> None:
     """Job: schedule the digests as the database has them now."""
-    _current().sync()
+    _current().run(lambda scheduler: scheduler.sync())
 
 
 def _current() -> DigestScheduler:
@@ -101,6 +104,9 @@ class DigestScheduler:
             timezone=timezone.utc,
         )
         self.scheduler.add_listener(self._missed, EVENT_JOB_MISSED)
+        self._jobs_running = 0
+        self._stopping = False
+        self._idle = threading.Condition()
         self._fixed_jobs = {
             ALERTS_JOB: (check_alerts, IntervalTrigger(minutes=settings.alert_interval_minutes)),
             RETRY_JOB: (retry_claims, IntervalTrigger(
@@ -121,10 +127,33 @@ class DigestScheduler:
         logger.info("kpibot scheduler: %d digest(s) scheduled",
                     len(self._digest_jobs()))
 
+    def run(self, work: Callable[[DigestScheduler], object]) -> None:
+        """Run one job's work, unless the scheduler is stopping."""
+        with self._idle:
+            if self._stopping:
+                return
+            self._jobs_running += 1
+        try:
+            work(self)
+        finally:
+            with self._idle:
+                self._jobs_running -= 1
+                self._idle.notify_all()
+
     def shutdown(self, wait: bool = True) -> None:
+        """Stop: no new job starts, the running ones finish (up to a timeout), then APScheduler
+        shuts down. (Its own `shutdown(wait=True)` holds the job stores' lock while it waits
+        for running jobs, and a job that syncs needs that lock: it would wait forever.)"""
         global _running
+        with self._idle:
+            self._stopping = True
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=wait)
+            self.scheduler.pause()
+            with self._idle:
+                if not self._idle.wait_for(lambda: self._jobs_running == 0,
+                                           timeout=SHUTDOWN_SECONDS if wait else 0):
+                    logger.warning("stopping with %d job(s) still running", self._jobs_running)
+            self.scheduler.shutdown(wait=wait and self._jobs_running == 0)
         self.poster.chart_queue.close()
         if _running is self:
             _running = None

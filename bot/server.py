@@ -57,7 +57,7 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         logger.info("kpibot: stopped")
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            scheduler.shutdown()
 
 
 def start_scheduler(settings: Settings, client=None):
@@ -96,7 +96,7 @@ def run_scheduler(settings: Settings) -> None:
     except KeyboardInterrupt:
         logger.info("kpibot scheduler: stopped")
     finally:
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown()
 
 
 def _stop(signum, frame) -> None:

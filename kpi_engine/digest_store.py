@@ -80,7 +80,8 @@ class DigestStore:
 
     # ---------------------------------------------------------------- writing
 
-    def add(self, definition: DigestDefinition, *, replace_existing: bool = False) -> DigestDefinition:
+    def add(self, definition: DigestDefinition, *,
+            replace_existing: bool = False) -> DigestDefinition:
         """Store a new digest; with `replace_existing`, one of the same name is replaced."""
         self.check_filter_values(definition)
         existing = self.find(definition.name)

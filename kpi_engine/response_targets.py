@@ -71,7 +71,8 @@ def format_target(default_seconds: int, rules: tuple[TargetRule, ...]) -> str:
     text = format_duration(default_seconds)
     if rules:
         parts = [
-            f"{'/'.join(p for p in (rule.channel, rule.priority) if p)} {format_duration(rule.seconds)}"
+            f"{'/'.join(p for p in (rule.channel, rule.priority) if p)} "
+            f"{format_duration(rule.seconds)}"
             for rule in rules
         ]
         text += f" ({', '.join(parts)})"

@@ -80,7 +80,8 @@ def source_of(metric: Metric, context: CompileContext) -> Source:
         requests=requests,
         seconds_between=context.dialect.seconds_between,
         plus_interval=context.dialect.plus_interval,
-        response_target_seconds=response_target(t, context.target_rules, context.default_target_seconds),
+        response_target_seconds=response_target(t, context.target_rules,
+                                                context.default_target_seconds),
         now=context.now,
         tagged=lambda tag: tagged(t, (tag,)),
     )

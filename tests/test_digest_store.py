@@ -43,7 +43,8 @@ def test_a_second_digest_of_the_same_name_is_refused_unless_replaced(store):
         store.add(definition(name="MORNING pulse", kpis=["frt"]))
     assert "exists already" in refused.value.errors["name"]
     replaced = store.add(definition(kpis=["frt"]), replace_existing=True)
-    assert replaced.id == first.id and [k.metric for k in store.get("Morning pulse").kpis] == ["frt"]
+    assert replaced.id == first.id
+    assert [kpi.metric for kpi in store.get("Morning pulse").kpis] == ["frt"]
 
 
 def test_an_unknown_team_is_refused_with_the_nearest_known_one(store):

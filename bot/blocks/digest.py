@@ -64,7 +64,8 @@ def digest_message(report: DigestReport) -> SlackMessage:
 
 def _line_text(line: DigestLine, step: str, chart: str) -> str:
     target = target_phrase(line)
-    first = f"{SLACK_MARKS[verdict(line)]} *{escape(line.metric.label)}*  {escape(value_phrase(line))}"
+    mark, label = SLACK_MARKS[verdict(line)], escape(line.metric.label)
+    first = f"{mark} *{label}*  {escape(value_phrase(line))}"
     if target:
         first += f" — {escape(target)}"
     lines = [first]
@@ -95,14 +96,16 @@ def definitions_message(report: DigestReport) -> SlackMessage:
         context(ASK_MORE)))
 
 
-def alert_message(reading: AlertReading, text: str) -> SlackMessage:
-    """An alert in the digest's channel: what crossed, by how much, on how many records."""
+def alert_message(reading: AlertReading, text: str, *, ask_link: str | None = None) -> SlackMessage:
+    """An alert in the digest's channel: what crossed, by how much, on how many records, and
+    where to ask more (this thread, or kpibot's DM by `ask_link`)."""
     metric = reading.result.metric
     kind = "crossed its threshold" if reading.rule is AlertRule.THRESHOLD else "moved for the worse"
     headline = f":rotating_light: *{escape(metric.label)} {kind}*"
+    ask = ASK_MORE + (f" Or <{ask_link}|ask kpibot directly>." if ask_link else "")
     blocks = (
         section(f"{headline}\n{escape(text)}", ids.ALERT),
-        context(f"From digest *{escape(reading.definition.name)}* · {ASK_MORE}",
+        context(f"From digest *{escape(reading.definition.name)}* · {ask}",
                 block_id=ids.ALERT_ASK_MORE),
         context(escape(f"How computed: {reading.result.definition}"),
                 block_id=ids.ALERT_DEFINITION),

@@ -150,7 +150,8 @@ def _where_text(definition: DigestDefinition | None) -> str:
     return " ".join(f"{f.dimension.value}={','.join(f.values)}" for f in definition.filters)
 
 
-def submitted_digest(view: dict[str, Any]) -> tuple[dict[str, Any], list[str], dict[str, list[str]]]:
+def submitted_digest(
+        view: dict[str, Any]) -> tuple[dict[str, Any], list[str], dict[str, list[str]]]:
     """What the modal's state holds: the definition's fields, the KPIs, and the rule lines by
     kind (targets, thresholds, change_alerts) — for `definition_from_parts`."""
     values = view.get("state", {}).get("values", {})

@@ -162,6 +162,7 @@ class SlackDouble:
         # Methods not listed answer {"ok": true} (views.publish, assistant.threads.*, ...).
         self._methods: dict[str, Callable[[dict], dict]] = {
             "auth.test": self._auth_test,
+            "bots.info": self._bots_info,
             "chat.postMessage": self._post_message,
             "chat.update": self._update_message,
             "chat.postEphemeral": self._post_ephemeral,
@@ -496,6 +497,12 @@ class SlackDouble:
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+
+    def _bots_info(self, params: dict) -> dict:
+        if params.get("bot") != BOT_ID:
+            return _api_error("bot_not_found")
+        return {"ok": True, "bot": {"id": BOT_ID, "app_id": APP_ID, "name": BOT_USER_NAME,
+                                    "user_id": BOT_USER_ID, "deleted": False}}
 
     def _post_message(self, params: dict) -> dict:
         if not params.get("channel"):

@@ -105,7 +105,8 @@ def test_a_good_submission_is_stored_and_confirmed(app, slack, store):
     assert fcr.target.value == 0.75 and fcr.threshold.value == 0.60
     assert csat.change_alert.amount == pytest.approx(0.10)
     confirmation = slack.wait_for("chat.postEphemeral")
-    assert confirmation.params["user"] == MEMBER and "Saved the digest" in confirmation.params["text"]
+    assert confirmation.params["user"] == MEMBER
+    assert "Saved the digest" in confirmation.params["text"]
 
 
 def test_a_bad_submission_gets_its_problems_beside_the_inputs_and_stores_nothing(app, store):
@@ -113,7 +114,8 @@ def test_a_bad_submission_gets_its_problems_beside_the_inputs_and_stores_nothing
     response = submit(app, state(**bad))
     body = json.loads(response.body)
     assert body["response_action"] == "errors"
-    assert set(body["errors"]) == {ids.DIGEST_FIELD_TZ, ids.DIGEST_FIELD_TARGETS, ids.DIGEST_FIELD_AT}
+    assert set(body["errors"]) == {ids.DIGEST_FIELD_TZ, ids.DIGEST_FIELD_TARGETS,
+                                   ids.DIGEST_FIELD_AT}
     assert "unknown time zone" in body["errors"][ids.DIGEST_FIELD_TZ]
     assert "not among the KPIs" in body["errors"][ids.DIGEST_FIELD_TARGETS]
     assert store.all() == []

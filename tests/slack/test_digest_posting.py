@@ -59,7 +59,8 @@ def test_a_digest_in_slack_says_the_value_n_target_and_how_it_was_computed(slack
     assert result.outcome is Outcome.POSTED
     [post] = top_level_posts(slack)
     text = posted_text(post)
-    assert ":white_check_mark: *First contact resolution*  75.0% · n = 4 tickets — target ≥ 70%: met" in text
+    assert (":white_check_mark: *First contact resolution*  75.0% · n = 4 tickets — "
+            "target ≥ 70%: met") in text
     assert "How computed: Each KPI over yesterday (Sun 22 Nov 2026) in Europe/Berlin" in text
     assert post.params["metadata"]["event_payload"]["claim"] == f"digest:{digest.id}:2026-11-23"
     reply = slack.wait_for("chat.postMessage", lambda call: call.params.get("thread_ts"))
@@ -165,6 +166,7 @@ def test_a_crossing_alerts_once_and_again_only_after_recovery(slack, sqlite_db):
     text = posted_text(alert_posts(slack)[0])
     assert "First contact resolution crossed its threshold" in text
     assert "is 20.0% over the last 24 hours (n = 5 tickets)" in text and "≥ 65%" in text
+    assert "<https://slack.com/app_redirect?app=A1&team=T1|ask kpibot directly>" in text
     clock.now = NOW + timedelta(hours=1)
     assert poster.check_alerts() == []  # still crossed, same episode: nothing more
     assert len(alert_posts(slack)) == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from datetime import timedelta
 
@@ -165,7 +166,8 @@ def test_a_process_killed_after_claiming_is_retried_once(slack, desk, tmp_path):
     claim_and_die = (
         "import os, signal\nfrom datetime import timedelta\n"
         "from kpi_engine.claims import ClaimStore\n"
-        "from kpi_engine.database import open_database\nfrom kpi_engine.engine import system_clock\n"
+        "from kpi_engine.database import open_database\n"
+        "from kpi_engine.engine import system_clock\n"
         f"db = open_database(os.environ['KPIBOT_DATABASE_URL'])\n"
         f"assert ClaimStore(db, system_clock, timeout=timedelta(minutes=10)).claim({key!r})\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n")
@@ -224,3 +226,26 @@ def test_removing_a_digest_removes_its_job_at_the_next_sync(slack, desk):
             scheduler.shutdown()
     assert [job.next_run_time for job in jobs] == [DUE.replace(hour=17)]  # 18:00 CET
     assert jobs[0].next_run_time.tzinfo is not None and DUE.tzinfo is UTC
+
+
+def test_stopping_while_a_sync_is_running_waits_for_it_and_returns(slack, desk, monkeypatch):
+    with time_machine.travel(DUE - timedelta(hours=1), tick=False):
+        scheduler = scheduler_for(slack, desk)
+        scheduler.start()
+        started, release, real_sync = threading.Event(), threading.Event(), scheduler.sync
+
+        def slow_sync() -> None:
+            started.set()
+            release.wait(10)
+            real_sync()  # lists the jobs: needs APScheduler's job store lock
+
+        monkeypatch.setattr(scheduler, "sync", slow_sync)
+        scheduler.scheduler.get_job("sync").modify(next_run_time=DUE - timedelta(hours=1))
+        scheduler.scheduler.wakeup()
+        assert started.wait(10)
+        stopping = threading.Thread(target=scheduler.shutdown)
+        stopping.start()
+        time.sleep(0.2)
+        release.set()
+        stopping.join(15)
+    assert not stopping.is_alive()  # APScheduler's own shutdown(wait=True) deadlocks here
