@@ -63,7 +63,7 @@ def from_epoch_microseconds(value: int) -> datetime:
 
 
 # The Alembic revision these tables correspond to; tests check it is the migrations' head.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 metadata = sa.MetaData()
 
@@ -211,4 +211,51 @@ apscheduler_jobs = sa.Table(
     sa.Column("id", sa.Unicode(191), primary_key=True),
     sa.Column("next_run_time", sa.Float(25), index=True),
     sa.Column("job_state", sa.LargeBinary(), nullable=False),
+)
+
+
+# Slack channels whose threads are support conversations, with the team and tier their
+# tickets get.
+support_channels = sa.Table(
+    "support_channels",
+    metadata,
+    sa.Column("channel_id", sa.String(32), primary_key=True),
+    sa.Column("team", sa.String(128)),
+    sa.Column("tier", sa.SmallInteger(), nullable=False, server_default="1"),
+    sa.Column("added_at", Timestamp(), nullable=False),
+)
+
+# Every message of a support thread that counted, once: Slack redelivers events, and a
+# reaction names only its message, whose thread this table knows.
+support_messages = sa.Table(
+    "support_messages",
+    metadata,
+    sa.Column("channel_id", sa.String(32), primary_key=True),
+    sa.Column("ts", sa.String(32), primary_key=True),
+    sa.Column("thread_ts", sa.String(32), nullable=False),
+    sa.Column("user_id", sa.String(32), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("message_at", Timestamp(), nullable=False),
+)
+
+# The survey of a ticket, one at most: its message in the thread, who may answer, until when,
+# and the step it shows. The row is inserted before the survey is posted: the claim that makes
+# it posted once.
+surveys = sa.Table(
+    "surveys",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("ticket_id", sa.String(128), primary_key=True),
+    sa.Column("channel_id", sa.String(32), nullable=False),
+    sa.Column("thread_ts", sa.String(32), nullable=False),
+    sa.Column("message_ts", sa.String(32)),
+    sa.Column("customer", sa.String(64), nullable=False),
+    sa.Column("sent_at", Timestamp(), nullable=False),
+    sa.Column("expires_at", Timestamp(), nullable=False),
+    sa.Column("step", sa.String(8), nullable=False),
+    sa.Column("with_nps", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("closed", sa.Boolean(), nullable=False, server_default=sa.false()),
+    _ticket_reference("source", "ticket_id"),
+    sa.Index("ix_surveys_message", "channel_id", "message_ts"),
+    sa.Index("ix_surveys_customer_sent_at", "customer", "sent_at"),
 )

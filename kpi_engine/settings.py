@@ -60,6 +60,25 @@ class Settings(BaseSettings):
     alert_min_n: int = Field(30, ge=1, validation_alias=_env("KPIBOT_ALERT_MIN_N"))
     digest_charts: bool = Field(True, validation_alias=_env("KPIBOT_DIGEST_CHARTS"))
     run_scheduler: bool = Field(True, validation_alias=_env("KPIBOT_SCHEDULER"))
+    # Support conversations in Slack: the reactions an agent resolves and escalates with.
+    resolve_reaction: str = Field("white_check_mark",
+                                  validation_alias=_env("KPIBOT_RESOLVE_REACTION"))
+    escalate_reaction: str = Field("arrow_double_up",
+                                   validation_alias=_env("KPIBOT_ESCALATE_REACTION"))
+    # Surveys after a resolve: how long one stays open, ask 1 in N, no second survey for a
+    # customer within N days, an NPS step at most once per customer per N days (when on),
+    # where a CSAT of 1 or 2 is told, how often solved tickets are looked for.
+    survey_expiry_hours: int = Field(72, ge=1, le=24 * 90,
+                                     validation_alias=_env("KPIBOT_SURVEY_EXPIRY_HOURS"))
+    survey_sample: int = Field(1, ge=1, validation_alias=_env("KPIBOT_SURVEY_SAMPLE"))
+    survey_cooldown_days: int = Field(7, ge=0,
+                                      validation_alias=_env("KPIBOT_SURVEY_COOLDOWN_DAYS"))
+    survey_nps: bool = Field(False, validation_alias=_env("KPIBOT_SURVEY_NPS"))
+    nps_cooldown_days: int = Field(90, ge=0, validation_alias=_env("KPIBOT_NPS_COOLDOWN_DAYS"))
+    survey_followup_channel: str | None = Field(
+        None, validation_alias=_env("KPIBOT_SURVEY_FOLLOWUP_CHANNEL"))
+    survey_check_minutes: int = Field(5, ge=1, le=1440,
+                                      validation_alias=_env("KPIBOT_SURVEY_CHECK_MINUTES"))
 
     @field_validator("tz")
     @classmethod
@@ -94,6 +113,11 @@ class Settings(BaseSettings):
     def allowed_channel_ids(self) -> frozenset[str]:
         """Channels where the bot answers; empty = every channel it is in."""
         return _id_set(self.allowed_channels)
+
+    @property
+    def agent_ids(self) -> frozenset[str]:
+        """Who counts as an agent in support channels: user ids and user group ids (S…)."""
+        return _id_set(self.agents)
 
     @property
     def allowed_usergroup_ids(self) -> frozenset[str]:
