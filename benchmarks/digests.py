@@ -24,6 +24,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import make_url
 
 from bot.digest_posting import ChartQueue, DigestPoster, Outcome
+from bot.sandbox.slack_double import SlackDouble
 from bot.scheduler import JOB_THREADS
 from bot.services import DigestServices
 from kpi_engine.database import open_database
@@ -32,7 +33,6 @@ from kpi_engine.digests import build_digest
 from kpi_engine.engine import KpiEngine
 from kpi_engine.schema import digests, post_claims
 from kpi_engine.settings import Settings
-from tests.slack.double import SlackDouble
 
 NOW = datetime(2026, 11, 22, 14, 5, tzinfo=timezone.utc)
 DUE = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)

@@ -1,7 +1,7 @@
 """Slack benchmark: `kpibot serve` as its own process on a benchmark database, Slack played by
-the test double (tests/slack/double.py). Rounds of 20 signed mentions are sent at once; for each
-we measure the acknowledgement (the HTTP answer to Slack's request) and the time until the
-answer is posted in its thread (the double records `chat.postMessage`).
+the Slack double (bot/sandbox/slack_double.py). Rounds of 20 signed mentions are sent at once;
+for each we measure the acknowledgement (the HTTP answer to Slack's request) and the time until
+the answer is posted in its thread (the double records `chat.postMessage`).
 
     python -m benchmarks.slack --db URL [--db URL ...] [--rounds 5] [--concurrent 20]
 
@@ -25,8 +25,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from tests.slack import requests as slack_requests
-from tests.slack.double import SlackDouble
+from bot.sandbox import signed_requests as slack_requests
+from bot.sandbox.slack_double import SlackDouble
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-secret"

@@ -1,1 +1,2 @@
-"""Test helpers for the Slack side of kpibot: a local Slack Web API double and signed requests."""
+"""Tests of the Slack side of kpibot, against the Slack double and with signed requests (both in
+bot.sandbox)."""

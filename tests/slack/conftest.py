@@ -21,11 +21,10 @@ from conftest import add_tickets, make_settings
 from slack_bolt import App, BoltResponse
 
 from bot.app import create_app
+from bot.sandbox import signed_requests as slack_requests
+from bot.sandbox.slack_double import SlackDouble
 from bot.services import AskingServices
 from kpi_engine.engine import KpiEngine
-
-from . import requests as slack_requests
-from .double import SlackDouble
 
 SECRET = "test-signing-secret"
 MEMBER, LEAD, GUEST, EXTERNAL, BOT_USER = "U1", "ULEAD", "UGUEST", "UEXT", "UROBOT"

@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from . import requests as slack_requests
+from bot.sandbox import signed_requests as slack_requests
+
 from .conftest import BOT_USER, CHANNEL, EXTERNAL, GUEST, LEAD, MEMBER, SECRET, posted_text, send
 
 FCR_TIER_1 = "what was FCR last week for tier 1?"

@@ -7,9 +7,9 @@ from __future__ import annotations
 import threading
 import time
 
+from bot.sandbox import signed_requests as slack_requests
 from kpi_engine.conversations import ConversationStore
 
-from . import requests as slack_requests
 from .conftest import CHANNEL, DM, MEMBER, posted_text, send, settle
 
 FCR_TIER_1 = "what was FCR last week for tier 1?"

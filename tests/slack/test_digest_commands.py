@@ -14,10 +14,10 @@ from conftest import NOW
 
 from bot.blocks import ids
 from bot.blocks.digest_admin import VALUE
+from bot.sandbox import signed_requests as slack_requests
 from kpi_engine.digest_definitions import DigestDefinition
 from kpi_engine.digest_store import DigestStore
 
-from . import requests as slack_requests
 from .conftest import CHANNEL, GUEST, MEMBER, send, settle
 
 DIGEST = DigestDefinition.from_dict({

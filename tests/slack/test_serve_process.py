@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import add_tickets
 
+from bot.sandbox import signed_requests as slack_requests
 from kpi_engine.database import create_database_engine, migrate
 
-from . import requests as slack_requests
 from .conftest import CHANNEL, MEMBER, SECRET, TICKETS, posted_text
 
 pytestmark = pytest.mark.slow

@@ -4,7 +4,7 @@ Payload builders return ``(body, content_type)``; :func:`signed_headers` signs a
 Slack does (``v0=HMAC-SHA256(secret, "v0:<timestamp>:<body>")``). Deliver the request either
 over HTTP with :func:`post` or in process with :func:`bolt_request` and ``app.dispatch``::
 
-    from . import requests as slack_requests   # from a test module in tests/slack
+    from bot.sandbox import signed_requests as slack_requests
 
     event = slack_requests.app_mention("what was CSAT last week?",
                                        user="U1", channel="C1", ts="1700000001.000100")
@@ -22,9 +22,17 @@ over HTTP with :func:`post` or in process with :func:`bolt_request` and ``app.di
     body, content_type = slack_requests.slash_command(
         "csat last week", user="U1", channel="C1", response_url=double.response_url("cmd1"))
 
+    # a message shortcut on a customer's message in a support thread
+    body, content_type = slack_requests.message_shortcut(
+        user="U1", channel="C1", message_ts="1700000001.000100", callback_id="kpi_resolve",
+        message_user="U9", response_url=double.response_url("sc1"))
+
 The builders fill in the fields Slack fills in, with test
 defaults (team ``T1``, app ``A1``, bot user ``UBOT``), so that Bolt's middleware (request
-verification, single-team authorization, ignoring its own events) treats them as real.
+verification, single-team authorization, ignoring its own events) treats them as real. Events
+(``app_mention``, ``message``, ``reaction_added``, ``message_changed``, ...) are dicts to wrap
+in :func:`event_callback`; interactions (``slash_command``, ``block_actions``,
+``message_shortcut``, ``view_submission``) are ``(body, content_type)`` already.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ from urllib.parse import urlencode
 from slack_bolt import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from .double import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID
+from bot.sandbox.slack_double import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -198,6 +206,90 @@ def message(
     return event
 
 
+def reaction_added(
+    *,
+    user: str,
+    reaction: str,
+    channel: str,
+    item_ts: str,
+    item_user: str | None = None,
+    event_ts: str | None = None,
+) -> dict:
+    """``reaction_added``: `user` added the emoji `reaction` (a name without colons, such as
+    ``"white_check_mark"``) to the message `item_ts` of `channel`, which `item_user` wrote
+    (left out when None, as for a message without a user)."""
+    return _reaction("reaction_added", user, reaction, channel, item_ts, item_user, event_ts)
+
+
+def reaction_removed(
+    *,
+    user: str,
+    reaction: str,
+    channel: str,
+    item_ts: str,
+    item_user: str | None = None,
+    event_ts: str | None = None,
+) -> dict:
+    """``reaction_removed``: the same fields as :func:`reaction_added`."""
+    return _reaction("reaction_removed", user, reaction, channel, item_ts, item_user, event_ts)
+
+
+def message_changed(
+    *,
+    channel: str,
+    ts: str,
+    new_text: str,
+    user: str,
+    thread_ts: str | None = None,
+    channel_type: str = "channel",
+    previous_text: str = "",
+) -> dict:
+    """A ``message`` event of subtype ``message_changed``: `user` edited their message `ts`
+    (a reply in the thread `thread_ts` when given) to `new_text`. The event has a ts of its
+    own, which is also the ``edited.ts`` of the message; ``previous_message`` holds
+    `previous_text`."""
+    edited_at = _now_ts()
+    previous = _user_message(user, previous_text, ts, thread_ts)
+    edited = {**previous, "text": new_text, "edited": {"user": user, "ts": edited_at}}
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "hidden": True,
+        "message": edited,
+        "channel": channel,
+        "previous_message": previous,
+        "event_ts": edited_at,
+        "ts": edited_at,
+        "channel_type": channel_type,
+    }
+
+
+def message_deleted(
+    *,
+    channel: str,
+    deleted_ts: str,
+    thread_ts: str | None = None,
+    channel_type: str = "channel",
+    previous_user: str | None = None,
+    previous_text: str = "",
+) -> dict:
+    """A ``message`` event of subtype ``message_deleted``: the message `deleted_ts` (a reply in
+    the thread `thread_ts` when given) is gone; ``previous_message`` is what it was
+    (`previous_user` wrote `previous_text`; no user when None)."""
+    deleted_at = _now_ts()
+    return {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "deleted_ts": deleted_ts,
+        "channel": channel,
+        "previous_message": _user_message(previous_user, previous_text, deleted_ts, thread_ts),
+        "event_ts": deleted_at,
+        "ts": deleted_at,
+        "channel_type": channel_type,
+    }
+
+
 def assistant_thread_started(
     *,
     user: str,
@@ -283,8 +375,11 @@ def block_actions(
     team_id: str = TEAM_ID,
     user_team: str | None = None,
     trigger_id: str | None = None,
+    message_blocks: list | None = None,
 ) -> tuple[str, str]:
-    """A button click on a bot message: form field ``payload=`` holding the JSON Slack sends."""
+    """A button click on a bot message: form field ``payload=`` holding the JSON Slack sends.
+    ``message_blocks`` are the blocks of the clicked message (``message.blocks``), as the bot
+    posted them."""
     bot_message: dict[str, Any] = {
         "type": "message",
         "user": BOT_USER_ID,
@@ -294,6 +389,8 @@ def block_actions(
         "text": message_text,
         "ts": message_ts,
     }
+    if message_blocks is not None:
+        bot_message["blocks"] = message_blocks
     if thread_ts is not None:
         bot_message["thread_ts"] = thread_ts
     action_ts = _now_ts()
@@ -331,6 +428,45 @@ def block_actions(
                 "action_ts": action_ts,
             }
         ],
+    }
+    if response_url is not None:
+        payload["response_url"] = response_url
+    return urlencode({"payload": json.dumps(payload)}), FORM
+
+
+def message_shortcut(
+    *,
+    user: str,
+    channel: str,
+    message_ts: str,
+    callback_id: str,
+    thread_ts: str | None = None,
+    message_user: str | None = None,
+    message_text: str = "",
+    response_url: str | None = None,
+    trigger_id: str | None = None,
+    team_id: str = TEAM_ID,
+) -> tuple[str, str]:
+    """A message shortcut (``message_action``): `user` chose the shortcut `callback_id` in the
+    menu of the message `message_ts` of `channel` (a reply in the thread `thread_ts` when
+    given), which `message_user` wrote (no ``user`` when None, as for a bot's message). Form
+    field ``payload=`` holding the JSON Slack sends; pass ``response_url`` (Slack always sends
+    one; ``double.response_url(...)``) for ``respond()`` to work."""
+    payload: dict[str, Any] = {
+        "type": "message_action",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": _now_ts(),
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(),
+                 "team_id": team_id},
+        "channel": {"id": channel, "name": "support-kpis"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id or _trigger_id(),
+        "message_ts": message_ts,
+        "message": _user_message(message_user, message_text, message_ts, thread_ts,
+                                 team=team_id),
     }
     if response_url is not None:
         payload["response_url"] = response_url
@@ -399,6 +535,34 @@ def _add_user_team(event: dict, user_team: str | None) -> None:
     if user_team is not None:
         event["user_team"] = user_team
         event["source_team"] = user_team
+
+
+def _reaction(kind, user, reaction, channel, item_ts, item_user, event_ts) -> dict:
+    event: dict[str, Any] = {
+        "type": kind,
+        "user": user,
+        "reaction": reaction,
+        "item": {"type": "message", "channel": channel, "ts": item_ts},
+    }
+    if item_user is not None:
+        event["item_user"] = item_user
+    event["event_ts"] = event_ts or _now_ts()
+    return event
+
+
+def _user_message(
+    user: str | None, text: str, ts: str, thread_ts: str | None, *, team: str = TEAM_ID
+) -> dict:
+    """A message as Slack shows it inside an event or a payload (a person's, or one without
+    a user when `user` is None)."""
+    message: dict[str, Any] = {"type": "message"}
+    if user is not None:
+        message["user"] = user
+        message["client_msg_id"] = str(uuid.uuid4())
+    message.update({"text": text, "ts": ts, "team": team})
+    if thread_ts is not None:
+        message["thread_ts"] = thread_ts
+    return message
 
 
 def _trigger_id() -> str:

@@ -1,8 +1,11 @@
-"""A local stand-in for Slack's Web API, for tests that drive the real Bolt App and WebClient.
+"""A local stand-in for Slack's Web API, for the demo, the benchmarks and the tests that drive
+the real Bolt App and WebClient.
 
 Only Slack's servers are replaced: point a real ``slack_sdk.WebClient`` at the double with
 ``base_url=double.api_url`` and every API call, file upload and ``response_url`` post lands
 here, is recorded as a :class:`Call`, and is answered the way Slack answers it.
+
+    from bot.sandbox.slack_double import SlackDouble
 
     with SlackDouble() as slack:
         slack.add_user("U1", real_name="Ada")
@@ -24,7 +27,16 @@ Things worth knowing:
 * Posted messages are kept per channel, with their ``metadata``, and answered by
   ``conversations.history`` (newest first; the metadata only with ``include_all_metadata``),
   changed by ``chat.update`` and removed by ``chat.delete``; :meth:`SlackDouble.messages`
-  shows them. Message timestamps follow the clock (``time.time()``), strictly increasing.
+  shows them (:meth:`SlackDouble.message` one of them). Message timestamps follow the clock
+  (``time.time()``), strictly increasing.
+* A thread's kept messages answer ``conversations.replies`` (the parent first, then the
+  replies oldest first) and kept messages have a ``chat.getPermalink``; users registered with
+  an ``email`` are found by ``users.lookupByEmail``. ``reactions.add`` keeps no state.
+* Only messages posted through the double are kept: a message a person posts (a signed event
+  sent to the app) is not, so it has no permalink here. A thread whose parent is such a
+  message is still known by its kept replies, and an assistant thread (Slack makes its first
+  message) by the ``assistant.threads.*`` calls naming it: ``conversations.replies`` answers
+  their kept replies, and ``thread_not_found`` only for threads the double knows nothing of.
 * :meth:`SlackDouble.reset` forgets calls, uploads and messages but keeps the directory
   (users, groups, channels) and the failure plans; :meth:`SlackDouble.clear_failures` drops
   the plans.
@@ -32,6 +44,7 @@ Things worth knowing:
 
 from __future__ import annotations
 
+import copy
 import email.parser
 import email.policy
 import http
@@ -156,6 +169,7 @@ class SlackDouble:
         self._permanent_failures: dict[str, str] = {}
         self._last_ts_micros = 0
         self._messages: dict[str, list[dict]] = {}
+        self._assistant_threads: set[tuple[str, str]] = set()  # (channel, thread_ts)
         self._file_counter = itertools.count(1)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -167,10 +181,17 @@ class SlackDouble:
             "chat.update": self._update_message,
             "chat.postEphemeral": self._post_ephemeral,
             "chat.delete": self._delete_message,
+            "chat.getPermalink": self._permalink,
+            "reactions.add": self._add_reaction,
             "users.info": self._users_info,
+            "users.lookupByEmail": self._user_by_email,
             "usergroups.users.list": self._usergroup_members,
             "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
+            "assistant.threads.setStatus": self._assistant_thread,
+            "assistant.threads.setSuggestedPrompts": self._assistant_thread,
+            "assistant.threads.setTitle": self._assistant_thread,
             "views.open": self._open_view,
             "views.update": self._open_view,
             "views.push": self._open_view,
@@ -248,8 +269,10 @@ class SlackDouble:
         is_restricted: bool = False,
         is_ultra_restricted: bool = False,
         deleted: bool = False,
+        email: str | None = None,
     ) -> dict:
-        """Register a user for ``users.info``; returns the user object as Slack would send it."""
+        """Register a user for ``users.info`` (and, with an ``email``, for
+        ``users.lookupByEmail``); returns the user object as Slack would send it."""
         name = name if name is not None else user_id.lower()
         real_name = real_name if real_name is not None else name
         user = {
@@ -267,6 +290,8 @@ class SlackDouble:
             "tz": "Europe/Paris",
             "profile": {"real_name": real_name, "display_name": name, "team": team_id},
         }
+        if email is not None:
+            user["profile"]["email"] = email
         with self._lock:
             self._users[user_id] = user
         return user
@@ -393,17 +418,42 @@ class SlackDouble:
             self._uploads.clear()
             self._upload_slots.clear()
             self._messages.clear()
+            self._assistant_threads.clear()
+
+    def add_message(self, channel: str, *, ts: str, text: str = "", user: str | None = None,
+                    thread_ts: str | None = None) -> dict:
+        """Keep a message a person posted (it reaches the app as an event, never through the
+        Web API), so that history, replies and permalinks know it."""
+        message = {"type": "message", "text": text, "ts": ts}
+        if user is not None:
+            message["user"] = user
+        if thread_ts is not None:
+            message["thread_ts"] = thread_ts
+        with self._lock:
+            self._messages.setdefault(channel, []).append(message)
+        return dict(message)
 
     def messages(self, channel: str) -> list[dict]:
         """The messages posted in `channel` and not deleted, oldest first (copies)."""
         with self._lock:
             return [dict(message) for message in self._messages.get(channel, [])]
 
+    def message(self, channel: str, ts: str) -> dict | None:
+        """The kept message of `channel` whose ``ts`` is `ts` (a top-level message or a reply
+        in a thread), as it is now (after any ``chat.update``), or None (a deep copy)."""
+        with self._lock:
+            found = self._find_message(channel, ts)
+            return copy.deepcopy(found) if found is not None else None
+
     @property
     def uploads(self) -> dict[str, Upload]:
         """Files uploaded so far, by file id (a snapshot)."""
         with self._lock:
             return dict(self._uploads)
+
+    def _find_message(self, channel: str, ts: str) -> dict | None:
+        """The kept message itself (not a copy); call with the lock held."""
+        return next((m for m in self._messages.get(channel, []) if m["ts"] == ts), None)
 
     def _select(self, method, predicate, failed) -> list[Call]:
         return [
@@ -570,15 +620,64 @@ class SlackDouble:
         with self._lock:
             found = [dict(m) for m in reversed(self._messages.get(channel, []))
                      if oldest < float(m["ts"]) < latest]
-        start = int(params.get("cursor") or 0)
-        limit = int(params.get("limit") or HISTORY_PAGE)
-        page = found[start:start + limit]
-        if not with_metadata:
-            for message in page:
-                message.pop("metadata", None)
-        more = start + limit < len(found)
-        return {"ok": True, "messages": page, "has_more": more,
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        return _page(found, params, with_metadata)
+
+    def _conversations_replies(self, params: dict) -> dict:
+        """The thread of the message `ts`: that message first, then its replies oldest first,
+        with the fields Slack adds (``reply_count``, ``parent_user_id``, ...); `limit` a page,
+        cursor an offset, as in conversations.history (``oldest``/``latest`` are not applied).
+        Without a kept parent, the kept replies of a thread known otherwise (see the module
+        docstring)."""
+        channel, ts = params.get("channel", ""), params.get("ts", "")
+        if not channel:
+            return _api_error("channel_not_found")
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._lock:
+            parent = self._find_message(channel, ts) if ts else None
+            replies = [dict(m) for m in self._messages.get(channel, [])
+                       if ts and m.get("thread_ts") == ts and m["ts"] != ts]
+            known = parent is not None or replies or (channel, ts) in self._assistant_threads
+            parent = dict(parent) if parent is not None else None
+        if not known:
+            return _api_error("thread_not_found")
+        replies.sort(key=lambda m: float(m["ts"]))
+        if parent is None:
+            return _page(replies, params, with_metadata)
+        if replies:
+            users = list(dict.fromkeys(m["user"] for m in replies if m.get("user")))
+            parent.update({"thread_ts": ts, "reply_count": len(replies), "reply_users": users,
+                           "reply_users_count": len(users), "latest_reply": replies[-1]["ts"]})
+        for reply in replies:
+            if parent.get("user"):
+                reply["parent_user_id"] = parent["user"]
+        return _page([parent, *replies], params, with_metadata)
+
+    def _assistant_thread(self, params: dict) -> dict:
+        """``assistant.threads.*``: answered ok; the thread they name becomes known."""
+        channel, thread_ts = params.get("channel_id"), params.get("thread_ts")
+        if channel and thread_ts:
+            with self._lock:
+                self._assistant_threads.add((channel, thread_ts))
+        return {"ok": True}
+
+    def _permalink(self, params: dict) -> dict:
+        channel, ts = params.get("channel", ""), params.get("message_ts", "")
+        if not channel:
+            return _api_error("channel_not_found")
+        with self._lock:
+            found = self._find_message(channel, ts) if ts else None
+        if found is None:
+            return _api_error("message_not_found")
+        return {"ok": True, "channel": channel,
+                "permalink": f"{TEAM_URL}archives/{channel}/p{ts.replace('.', '')}"}
+
+    def _add_reaction(self, params: dict) -> dict:
+        """Recorded and answered, no state kept (so never ``already_reacted``)."""
+        if not params.get("name"):
+            return _api_error("invalid_name")
+        if not (params.get("channel") and params.get("timestamp")):
+            return _api_error("no_item_specified")
+        return {"ok": True}
 
     def _open_view(self, params: dict) -> dict:
         view = _maybe_json(params.get("view") or {})
@@ -589,6 +688,13 @@ class SlackDouble:
         with self._lock:
             user = self._users.get(params.get("user", ""))
         return {"ok": True, "user": user} if user else _api_error("user_not_found")
+
+    def _user_by_email(self, params: dict) -> dict:
+        email = params.get("email")
+        with self._lock:
+            user = next((u for u in self._users.values()
+                         if email and u["profile"].get("email") == email), None)
+        return {"ok": True, "user": user} if user else _api_error("users_not_found")
 
     def _usergroup_members(self, params: dict) -> dict:
         with self._lock:
@@ -678,6 +784,20 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass  # no access log in test output; errors still go to log_error (stderr)
+
+
+def _page(found: list[dict], params: dict, with_metadata: bool) -> dict:
+    """One page of `found` (copies, changed in place): `limit` messages from the offset in
+    `cursor`, without their ``metadata`` unless `with_metadata`."""
+    start = int(params.get("cursor") or 0)
+    limit = int(params.get("limit") or HISTORY_PAGE)
+    page = found[start:start + limit]
+    if not with_metadata:
+        for message in page:
+            message.pop("metadata", None)
+    more = start + limit < len(found)
+    return {"ok": True, "messages": page, "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
 
 def _parse_params(query: str, content_type: str, body: bytes) -> dict:
