@@ -27,7 +27,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.answering import Answering, InThreadAnswering, WorkerProcessAnswering
 from bot.listeners import register_listeners
-from bot.services import AskingServices, DigestServices
+from bot.services import AskingServices, DigestServices, SupportServices
 from kpi_engine.engine import KpiEngine
 from kpi_engine.errors import UserError
 from kpi_engine.settings import Settings
@@ -75,10 +75,11 @@ def create_app(settings: Settings, *, client: WebClient | None = None,
         raise UserError(f"cannot reach Slack at {settings.slack_api_url}: {error}", [
             "check the network and SLACK_API_URL"]) from None
     app.middleware(skip_timeout_retries)
-    digests = DigestServices.build(
-        settings, engine=engine or (services.answerer.engine if services else None), clock=clock)
+    shared = engine or (services.answerer.engine if services else None)
+    digests = DigestServices.build(settings, engine=shared, clock=clock)
+    support = SupportServices.build(settings, engine=digests.engine)
     answering = answering_for(settings, engine=engine, clock=clock, services=services)
-    register_listeners(app, answering, digests)
+    register_listeners(app, answering, digests, support)
     return app
 
 

@@ -1,5 +1,5 @@
 """The `kpibot` command line (interfaces.md): import, kpi, ask, serve, demo; the digest
-commands and `scheduler` are in cli_digests.py.
+commands and `scheduler` are in cli_digests.py, `support-channel` in cli_support.py.
 
 Every command takes --db, --tz and --now. Failures are one clear line on standard error, or
 `{"error": ..., "suggestions": [...]}` on standard output with --json; an internal error is an
@@ -22,6 +22,7 @@ from bot.cli_options import (
     echo_bad_rows,
     fail,
 )
+from bot.cli_support import support_channel_group
 from kpi_engine.errors import UserError
 
 
@@ -241,6 +242,7 @@ def serve_command(port, host, settings):
 
 cli.add_command(digest_group)
 cli.add_command(scheduler_command)
+cli.add_command(support_channel_group)
 
 
 def main(argv: list[str] | None = None) -> None:

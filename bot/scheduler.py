@@ -12,6 +12,8 @@ Jobs, each under a stable id:
 - `retry`: takes over the claims of posters that died before posting (see claims.py).
 - `sync`: every minute, brings the digest jobs in line with the `digests` table, so digests
   added, edited or removed from Slack or the command line, in any process, are scheduled.
+- `surveys`: every KPIBOT_SURVEY_CHECK_MINUTES, surveys for tickets with a Slack thread found
+  solved (imported from a helpdesk, or resolved while kpibot was away), expired surveys closed.
 
 Syncing keeps a job whose schedule did not change, with its stored next run time: re-adding
 it with `replace_existing` would compute the next run from now and silently drop a run missed
@@ -39,13 +41,14 @@ from slack_sdk import WebClient
 
 from bot.digest_posting import DigestPoster
 from bot.services import DigestServices
+from bot.survey_posting import SurveyPoster
 from kpi_engine.digest_definitions import Days, DigestDefinition
 from kpi_engine.schema import apscheduler_jobs
 
 logger = logging.getLogger("kpibot.scheduler")
 
 DIGEST_JOB_PREFIX = "digest:"
-ALERTS_JOB, RETRY_JOB, SYNC_JOB = "alerts", "retry", "sync"
+ALERTS_JOB, RETRY_JOB, SYNC_JOB, SURVEYS_JOB = "alerts", "retry", "sync", "surveys"
 SYNC_SECONDS = 60
 JOB_THREADS = 4
 SHUTDOWN_SECONDS = 60  # how long a stop waits for the jobs running (a digest being posted)
@@ -74,6 +77,11 @@ def sync_digests() -> None:
     _current().run(lambda scheduler: scheduler.sync())
 
 
+def check_surveys() -> None:
+    """Job: survey the tickets found solved, close the expired surveys."""
+    _current().run(lambda scheduler: scheduler.surveys and scheduler.surveys.check())
+
+
 def _current() -> DigestScheduler:
     if _running is None:
         raise RuntimeError("no kpibot scheduler is running in this process")
@@ -91,9 +99,11 @@ class DigestScheduler:
     """One process's scheduler of digests and alerts."""
 
     def __init__(self, services: DigestServices, client: WebClient, *,
-                 poster: DigestPoster | None = None) -> None:
+                 poster: DigestPoster | None = None,
+                 surveys: SurveyPoster | None = None) -> None:
         self.services = services
         self.poster = poster or DigestPoster(services, client)
+        self.surveys = surveys
         settings = services.settings
         self.grace = settings.digest_grace_seconds
         self.scheduler = BackgroundScheduler(
@@ -112,6 +122,7 @@ class DigestScheduler:
             RETRY_JOB: (retry_claims, IntervalTrigger(
                 seconds=max(settings.claim_timeout_seconds // 2, 5))),
             SYNC_JOB: (sync_digests, IntervalTrigger(seconds=SYNC_SECONDS)),
+            SURVEYS_JOB: (check_surveys, IntervalTrigger(minutes=settings.survey_check_minutes)),
         }
 
     def start(self) -> None:

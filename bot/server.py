@@ -66,7 +66,8 @@ def start_scheduler(settings: Settings, client=None):
 
     from bot.app import slack_client
     from bot.scheduler import DigestScheduler
-    from bot.services import DigestServices
+    from bot.services import DigestServices, SupportServices
+    from bot.survey_posting import SurveyPoster
     from kpi_engine.errors import UserError
 
     client = client or slack_client(settings)
@@ -78,7 +79,9 @@ def start_scheduler(settings: Settings, client=None):
     except (SlackClientError, OSError) as error:
         raise UserError(f"cannot reach Slack at {settings.slack_api_url}: {error}",
                         ["check the network and SLACK_API_URL"]) from None
-    scheduler = DigestScheduler(DigestServices.build(settings), client)
+    digests = DigestServices.build(settings)
+    surveys = SurveyPoster(SupportServices.build(settings, engine=digests.engine), client)
+    scheduler = DigestScheduler(digests, client, surveys=surveys)
     scheduler.start()
     return scheduler
 

@@ -1,7 +1,8 @@
 """What the Slack side needs, built once per process from the settings or from what a test
 injects: `AskingServices` for answering questions (the answerer, the conversation store, the
 access policy; by `create_app` or each answering worker process), `DigestServices` for
-digests and alerts (the store, claims, alert states; by `create_app` and the scheduler).
+digests and alerts (the store, claims, alert states; by `create_app` and the scheduler),
+`SupportServices` for support conversations and their surveys.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.access import AccessPolicy
+from bot.agents import AgentDirectory
 from kpi_engine.alerts import AlertStates
 from kpi_engine.answers import QuestionAnswerer
 from kpi_engine.claims import ClaimStore
@@ -18,6 +20,8 @@ from kpi_engine.conversations import ConversationStore
 from kpi_engine.digest_store import DigestStore
 from kpi_engine.engine import KpiEngine
 from kpi_engine.settings import Settings
+from kpi_engine.support import SupportChannels, SupportDesk
+from kpi_engine.surveys import SurveyPolicy, SurveyStore
 
 # How stale the known agents, teams and tags may get in a long-running app (seconds).
 LEXICON_MAX_AGE = 300.0
@@ -68,6 +72,33 @@ class DigestServices:
                               timeout=timedelta(seconds=settings.claim_timeout_seconds)),
             alert_states=AlertStates(engine.db, engine.now),
             conversations=ConversationStore(engine.db, engine.now),
+            access=AccessPolicy(settings),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupportServices:
+    settings: Settings
+    engine: KpiEngine
+    channels: SupportChannels
+    desk: SupportDesk
+    surveys: SurveyStore
+    claims: ClaimStore
+    agents: AgentDirectory
+    access: AccessPolicy  # who may configure support channels: who may ask
+
+    @classmethod
+    def build(cls, settings: Settings, *, engine: KpiEngine | None = None,
+              clock: Callable[[], datetime] | None = None) -> SupportServices:
+        engine = engine or _open_engine(settings, clock)
+        return cls(
+            settings=settings, engine=engine,
+            channels=SupportChannels(engine.db, engine.now),
+            desk=SupportDesk(engine.db),
+            surveys=SurveyStore(engine.db, engine.now, SurveyPolicy.from_settings(settings)),
+            claims=ClaimStore(engine.db, engine.now,
+                              timeout=timedelta(seconds=settings.claim_timeout_seconds)),
+            agents=AgentDirectory(settings),
             access=AccessPolicy(settings),
         )
 

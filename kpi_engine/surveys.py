@@ -238,8 +238,8 @@ class SurveyStore:
         now = self.clock()
         with self.db.begin() as connection:
             checked = self._check(connection, channel_id, message_ts, ticket, user, now)
-            if isinstance(checked, Outcome):
-                return Answered(checked)
+            if isinstance(checked, Answered):
+                return checked
             survey = checked
             low, high = SURVEY_SCALES[kind]
             if not survey.offers(kind):
@@ -271,8 +271,8 @@ class SurveyStore:
         now = self.clock()
         with self.db.begin() as connection:
             checked = self._check(connection, channel_id, message_ts, ticket, user, now)
-            if isinstance(checked, Outcome):
-                return Answered(checked)
+            if isinstance(checked, Answered):
+                return checked
             survey = checked
             kept = " ".join(str(text).split())[:MAX_COMMENT] or None
             updated = connection.execute(sa.update(survey_responses).where(
@@ -282,22 +282,24 @@ class SurveyStore:
         return Answered(Outcome.STORED if updated.rowcount else Outcome.NO_SUCH_SURVEY, survey)
 
     def _check(self, connection, channel_id: str, message_ts: str, ticket: tuple[str, str],
-               user: str, now: datetime) -> Survey | Outcome:
+               user: str, now: datetime) -> Survey | Answered:
+        """The survey a click may answer, or the refusal (with the survey, when there is one,
+        for the note the person gets)."""
         row = connection.execute(sa.select(surveys).where(
             surveys.c.channel_id == channel_id, surveys.c.message_ts == message_ts)).first()
         if row is None:
-            return Outcome.NO_SUCH_SURVEY
+            return Answered(Outcome.NO_SUCH_SURVEY)
         survey = Survey.of_row(row)
         if (survey.source, survey.ticket_id) != tuple(ticket):
-            return Outcome.NO_SUCH_SURVEY  # a click naming another ticket: forged
+            return Answered(Outcome.NO_SUCH_SURVEY)  # a click naming another ticket: forged
         if connection.execute(sa.select(sa.literal(1)).where(
                 tickets.c.source == survey.source, tickets.c.id == survey.ticket_id)).first() \
                 is None:
-            return Outcome.TICKET_GONE
+            return Answered(Outcome.TICKET_GONE, survey)
         if user != survey.customer:
-            return Outcome.NOT_THE_CUSTOMER
+            return Answered(Outcome.NOT_THE_CUSTOMER, survey)
         if not survey.is_open(now):
-            return Outcome.CLOSED
+            return Answered(Outcome.CLOSED, survey)
         return survey
 
     def _advance(self, connection, survey: Survey, step: Step, now: datetime) -> Survey:

@@ -2,7 +2,7 @@
 lazy listener in the channel with the question above the answer, so its thread can carry
 follow-ups. Where the bot cannot post (a DM between people, a channel it is not in) the answer
 comes back privately through the command's response URL. `/kpi digest …` manages digests
-(listeners/digests.py)."""
+(listeners/digests.py), `/kpi support-channel …` the support channels (listeners/support.py)."""
 
 from __future__ import annotations
 
@@ -16,15 +16,20 @@ from bot.blocks.kit import escape
 from bot.blocks.notices import help_message
 from bot.listeners.digests import COMMAND_WORD as DIGEST_WORD
 from bot.listeners.digests import DigestCommands
+from bot.listeners.support import COMMAND_WORD as SUPPORT_WORD
+from bot.listeners.support import SupportListener
 
 HELP_WORDS = ("", "help", "?")
 
 
-def register(app: App, answering: Answering, digests: DigestCommands) -> None:
+def register(app: App, answering: Answering, digests: DigestCommands,
+             support: SupportListener) -> None:
     def acknowledge(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
         word, rest = _subcommand(command)
         if word == DIGEST_WORD:
             digests.acknowledge(rest, command, ack, client, context)
+        elif word == SUPPORT_WORD:
+            support.acknowledge(rest, command, ack, client, context)
         elif _wants_help(command):
             help_text = help_message()
             ack(text=help_text.text, blocks=list(help_text.blocks), response_type="ephemeral")
@@ -36,6 +41,8 @@ def register(app: App, answering: Answering, digests: DigestCommands) -> None:
         word, rest = _subcommand(command)
         if word == DIGEST_WORD:
             digests.answer(rest, respond)
+            return
+        if word == SUPPORT_WORD:
             return
         if _wants_help(command):
             return

@@ -1,7 +1,9 @@
-"""Plain messages: a direct message is a question (or a follow-up of the last one); a reply in a
-channel thread where kpibot answered is answered only when it reads as a follow-up ("and tier
-2?"), so people can talk in the thread without the bot butting in. Everything else (edits,
-deletions, bots, messages that mention the bot, which `mentions` answers) is ignored."""
+"""Plain messages: in a support channel every message is first counted for its ticket
+(listeners/support.py); then a direct message is a question (or a follow-up of the last one),
+and a reply in a channel thread where kpibot answered is answered only when it reads as a
+follow-up ("and tier 2?"), so people can talk in the thread without the bot butting in.
+Everything else (edits, deletions, bots, messages that mention the bot, which `mentions`
+answers) is ignored."""
 
 from __future__ import annotations
 
@@ -11,15 +13,17 @@ from slack_sdk import WebClient
 from bot.answering import Answering
 from bot.asking import Question
 from bot.listeners.asker import question_of_event
+from bot.listeners.support import SupportListener
 
 # Message subtypes that are still someone writing a message.
 _WRITTEN = (None, "file_share", "thread_broadcast")
 DIRECT_MAIN_LINE = "main"
 
 
-def register(app: App, answering: Answering) -> None:
+def register(app: App, answering: Answering, support: SupportListener) -> None:
     @app.event("message")
     def answer_message_event(event: dict, context: BoltContext, client: WebClient) -> None:
+        support.track(event, client)
         question = question_of_message(event, context)
         if question is not None:
             answering.submit(client, question)
