@@ -45,7 +45,8 @@ class Happened(Enum):
     REOPENED = "reopened"
     SOLVED = "solved"
     ESCALATED = "escalated"
-    NOTHING = "nothing"  # not a support thread, a repeat, or already so
+    NO_TICKET = "no ticket"  # a reply in a thread that is no ticket (yet)
+    NOTHING = "nothing"  # a repeat, or already so
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,7 +170,7 @@ class SupportDesk:
                                                       tickets.c.first_response_at)
                                             .where(*key)).first()
                 if ticket is None:
-                    return Happened.NOTHING  # not a ticket kpibot opened
+                    return Happened.NO_TICKET
                 connection.execute(sa.insert(support_messages).values(
                     channel_id=channel_id, ts=ts, thread_ts=thread_ts, user_id=user,
                     role=role.value, message_at=slack_time(ts)))

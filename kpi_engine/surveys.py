@@ -100,10 +100,13 @@ class Survey:
 
     @classmethod
     def of_row(cls, row) -> Survey:
-        return cls(source=row.source, ticket_id=row.ticket_id, channel_id=row.channel_id,
-                   thread_ts=row.thread_ts, message_ts=row.message_ts, customer=row.customer,
-                   sent_at=row.sent_at, expires_at=row.expires_at, step=Step(row.step),
-                   with_nps=bool(row.with_nps), closed=bool(row.closed))
+        """The survey of a row of `surveys`, as a mapping of its columns."""
+        return cls(source=row["source"], ticket_id=row["ticket_id"],
+                   channel_id=row["channel_id"], thread_ts=row["thread_ts"],
+                   message_ts=row["message_ts"], customer=row["customer"],
+                   sent_at=row["sent_at"], expires_at=row["expires_at"],
+                   step=Step(row["step"]), with_nps=bool(row["with_nps"]),
+                   closed=bool(row["closed"]))
 
 
 class Outcome(Enum):
@@ -220,7 +223,8 @@ class SurveyStore:
     def by_message(self, channel_id: str, message_ts: str) -> Survey | None:
         with self.db.connect() as connection:
             row = connection.execute(sa.select(surveys).where(
-                surveys.c.channel_id == channel_id, surveys.c.message_ts == message_ts)).first()
+                surveys.c.channel_id == channel_id, surveys.c.message_ts == message_ts)
+            ).mappings().first()
         return None if row is None else Survey.of_row(row)
 
     def answer(self, channel_id: str, message_ts: str, ticket: tuple[str, str], user: str,
@@ -286,9 +290,19 @@ class SurveyStore:
         """The survey a click may answer, or the refusal (with the survey, when there is one,
         for the note the person gets)."""
         row = connection.execute(sa.select(surveys).where(
-            surveys.c.channel_id == channel_id, surveys.c.message_ts == message_ts)).first()
-        if row is None:
-            return Answered(Outcome.NO_SUCH_SURVEY)
+            surveys.c.channel_id == channel_id, surveys.c.message_ts == message_ts)
+        ).mappings().first()
+        if row is None:  # clicked the moment it was posted, its ts being recorded meanwhile?
+            row = connection.execute(sa.select(surveys).where(
+                surveys.c.source == ticket[0], surveys.c.ticket_id == ticket[1],
+                surveys.c.channel_id == channel_id)).mappings().first()
+            if row is None or row["message_ts"] not in (None, message_ts):
+                return Answered(Outcome.NO_SUCH_SURVEY)
+            if row["message_ts"] is None:
+                connection.execute(sa.update(surveys).where(
+                    surveys.c.source == row["source"], surveys.c.ticket_id == row["ticket_id"],
+                    surveys.c.message_ts.is_(None)).values(message_ts=message_ts))
+                row = dict(row) | {"message_ts": message_ts}
         survey = Survey.of_row(row)
         if (survey.source, survey.ticket_id) != tuple(ticket):
             return Answered(Outcome.NO_SUCH_SURVEY)  # a click naming another ticket: forged
@@ -320,7 +334,7 @@ class SurveyStore:
         with self.db.connect() as connection:
             rows = connection.execute(sa.select(surveys).where(
                 ~surveys.c.closed, surveys.c.message_ts.is_not(None),
-                surveys.c.expires_at <= self.clock())).all()
+                surveys.c.expires_at <= self.clock())).mappings().all()
         return [Survey.of_row(row) for row in rows]
 
     def close(self, survey: Survey) -> None:
@@ -332,7 +346,7 @@ class SurveyStore:
         with self.db.connect() as connection:
             rows = connection.execute(sa.select(surveys).where(
                 surveys.c.message_ts.is_(None),
-                surveys.c.sent_at <= self.clock() - older_than)).all()
+                surveys.c.sent_at <= self.clock() - older_than)).mappings().all()
         return [Survey.of_row(row) for row in rows]
 
     def solved_without_survey(self, since: datetime, limit: int = 200) -> list[TicketRef]:

@@ -87,7 +87,7 @@ def test_each_message_counts_once(desk, desk_db):
     for _ in range(3):
         desk.reply("CHELP", OPENED, ts(60), "UCUST", Role.CUSTOMER)
     assert ticket_row(desk_db).customer_messages == 2
-    assert desk.reply("CHELP", "1.000001", ts(61), "UCUST", Role.CUSTOMER) is Happened.NOTHING
+    assert desk.reply("CHELP", "1.000001", ts(61), "UCUST", Role.CUSTOMER) is Happened.NO_TICKET
 
 
 def test_a_resolve_on_any_message_of_the_thread_solves_it_once(desk, desk_db):

@@ -74,8 +74,15 @@ class SupportListener:
                     desk.open(support, ts, user)
                 return
             role = Role.AGENT if agent else Role.CUSTOMER
-            desk.reply(support.channel_id, thread_ts, ts, user, role,
-                       agent_name=agents.name_of(client, user) if agent else None)
+            name = agents.name_of(client, user) if agent else None
+            happened = desk.reply(support.channel_id, thread_ts, ts, user, role,
+                                  agent_name=name)
+            opener = event.get("parent_user_id")
+            if happened is Happened.NO_TICKET and opener and not agents.is_agent(client, opener):
+                # The customer's first message is still on its way (events run concurrently
+                # and may arrive in any order): the reply opens the ticket it belongs to.
+                desk.open(support, thread_ts, opener)
+                desk.reply(support.channel_id, thread_ts, ts, user, role, agent_name=name)
         except Exception:
             log_internal_error(f"counting message {ts} in {support.channel_id}")
 
@@ -142,7 +149,7 @@ class SupportListener:
                       channel_id=command.get("channel_id", ""))
         refusal = self.services.access.refusal_for(client, asker)
         if refusal is not None:
-            ack(**_private(access_refusal(refusal)))
+            ack(**_ephemeral(access_refusal(refusal)))
             return
         action = words[0].lower() if words else "list"
         options = words[1:]
@@ -155,25 +162,25 @@ class SupportListener:
                 case "add":
                     added = store.add(_channel_with(channel_id, options))
                     self.forget_channels()
-                    ack(**_private(note(f"Threads in <#{added.channel_id}> are support "
+                    ack(**_ephemeral(note(f"Threads in <#{added.channel_id}> are support "
                                         f"conversations now{_described(added)}. A customer's "
                                         "message opens a ticket; an agent's ✅ resolves it.")))
                 case "remove":
                     removed = store.remove(channel_id)
                     self.forget_channels()
-                    ack(**_private(note(f"<#{channel_id}> is no longer a support channel."
+                    ack(**_ephemeral(note(f"<#{channel_id}> is no longer a support channel."
                                         if removed else f"<#{channel_id}> was not a support "
                                                         "channel.")))
                 case "list":
                     channels = store.all()
                     lines = [f"<#{c.channel_id}>{_described(c)}" for c in channels]
-                    ack(**_private(note("Support channels: " + ", ".join(lines) if lines
+                    ack(**_ephemeral(note("Support channels: " + ", ".join(lines) if lines
                                         else "No support channels yet: `/kpi support-channel "
                                              "add` in one.")))
                 case _:
-                    ack(**_private(note(SUPPORT_HELP)))
+                    ack(**_ephemeral(note(SUPPORT_HELP)))
         except ValueError as problem:
-            ack(**_private(note(f"{problem}. {SUPPORT_HELP}")))
+            ack(**_ephemeral(note(f"{problem}. {SUPPORT_HELP}")))
 
 
 def _channel_with(channel_id: str, options: list[str]) -> SupportChannel:
@@ -195,9 +202,14 @@ def _described(channel: SupportChannel) -> str:
     return f" ({', '.join(parts)})"
 
 
+def _ephemeral(message: SlackMessage) -> dict:
+    """A private answer, as an acknowledgement carries it."""
+    return {"text": message.text, "blocks": list(message.blocks), "response_type": "ephemeral"}
+
+
 def _private(message: SlackMessage) -> dict:
-    return {"text": message.text, "blocks": list(message.blocks), "response_type": "ephemeral",
-            "replace_original": False}
+    """A private answer through the response URL, leaving the original message be."""
+    return _ephemeral(message) | {"replace_original": False}
 
 
 def register(app: App, listener: SupportListener) -> None:

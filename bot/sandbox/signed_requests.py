@@ -178,9 +178,11 @@ def message(
     subtype: str | None = None,
     user_team: str | None = None,
     team: str = TEAM_ID,
+    parent_user_id: str | None = None,
 ) -> dict:
     """A ``message`` event (a DM by default). With ``bot_id=BOT_ID`` (or ``user=BOT_USER_ID``)
-    it is the bot's own message, which Bolt ignores."""
+    it is the bot's own message, which Bolt ignores. A reply in a thread carries
+    ``parent_user_id``, the author of the thread's first message, as Slack sends it."""
     event: dict[str, Any] = {"type": "message"}
     if subtype is not None:
         event["subtype"] = subtype
@@ -202,6 +204,8 @@ def message(
     )
     if thread_ts is not None:
         event["thread_ts"] = thread_ts
+        if parent_user_id is not None and thread_ts != ts:
+            event["parent_user_id"] = parent_user_id
     _add_user_team(event, user_team)
     return event
 
