@@ -224,9 +224,13 @@ def _answer_line(answerer, question: str, as_json: bool, previous=None):
 @common_options
 def demo_command(ticket_count, settings):
     """Make a demo database and show the main job end to end."""
+    from bot.sandbox.conversation_demo import run_conversation_demo
+    from kpi_engine.database import open_database
     from kpi_engine.demo import run_demo
 
     run_demo(settings, tickets=ticket_count, echo=click.echo)
+    click.echo("")
+    run_conversation_demo(settings, open_database(settings.database_url), click.echo)
 
 
 @cli.command("serve")

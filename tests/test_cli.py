@@ -192,6 +192,12 @@ def test_demo_builds_a_desk_and_shows_last_week(tmp_path, capsys, monkeypatch):
     assert "last week (Mon 9 Nov – Sun 15 Nov 2026) vs the week before" in out
     for label in ("First contact resolution", "Customer satisfaction (CSAT)", "Backlog"):
         assert label in out
+    # the tier-1 morning digest: posted on weekdays at 09:00, so on Sunday it covers Thursday
+    assert "Tier 1 morning — yesterday (Thu 19 Nov 2026)" in out
+    # the support conversation through the real app against the Slack double
+    assert "→ ticket C0HELPDESK-" in out and "Ben Okafor clicks [1] → told privately" in out
+    assert "CSAT 5 stored" in out and "CES 6 stored" in out
+    assert "100.0%   n = 1 response" in out
     # Running it again updates the same demo tickets in place: nothing new.
     code, out, _ = run_kpibot(capsys, monkeypatch, "demo", "--tickets", "3000", "--db", url, "--now", NOW)
     assert code == 0

@@ -110,8 +110,14 @@ def comment_modal(survey: Survey) -> dict[str, Any]:
 
 
 def note(text: str) -> SlackMessage:
-    """A private note to the person who clicked."""
-    return SlackMessage(text=text, blocks=(section(escape(text), ids.SURVEY_NOTE),))
+    """A private note to the person who clicked (plain text, shown as typed)."""
+    return mrkdwn_note(escape(text))
+
+
+def mrkdwn_note(text: str) -> SlackMessage:
+    """A private note whose text is mrkdwn already (its channel links and mentions work;
+    anything from data in it must have been escaped)."""
+    return SlackMessage(text=text, blocks=(section(text, ids.SURVEY_NOTE),))
 
 
 def not_yours(survey_customer: str) -> SlackMessage:

@@ -18,9 +18,10 @@ from slack_sdk import WebClient
 
 from bot.access import Asker, TimedCache
 from bot.blocks import ids
+from bot.blocks.kit import escape
 from bot.blocks.message import SlackMessage
 from bot.blocks.notices import access_refusal, apology_message
-from bot.blocks.survey import note
+from bot.blocks.survey import mrkdwn_note, note
 from bot.errors import log_internal_error
 from bot.services import SupportServices
 from bot.survey_posting import SurveyPoster
@@ -162,25 +163,25 @@ class SupportListener:
                 case "add":
                     added = store.add(_channel_with(channel_id, options))
                     self.forget_channels()
-                    ack(**_ephemeral(note(f"Threads in <#{added.channel_id}> are support "
+                    ack(**_ephemeral(mrkdwn_note(f"Threads in <#{added.channel_id}> are support "
                                         f"conversations now{_described(added)}. A customer's "
                                         "message opens a ticket; an agent's ✅ resolves it.")))
                 case "remove":
                     removed = store.remove(channel_id)
                     self.forget_channels()
-                    ack(**_ephemeral(note(f"<#{channel_id}> is no longer a support channel."
+                    ack(**_ephemeral(mrkdwn_note(f"<#{channel_id}> is no longer a support channel."
                                         if removed else f"<#{channel_id}> was not a support "
                                                         "channel.")))
                 case "list":
                     channels = store.all()
                     lines = [f"<#{c.channel_id}>{_described(c)}" for c in channels]
-                    ack(**_ephemeral(note("Support channels: " + ", ".join(lines) if lines
+                    ack(**_ephemeral(mrkdwn_note("Support channels: " + ", ".join(lines) if lines
                                         else "No support channels yet: `/kpi support-channel "
                                              "add` in one.")))
                 case _:
-                    ack(**_ephemeral(note(SUPPORT_HELP)))
+                    ack(**_ephemeral(mrkdwn_note(SUPPORT_HELP)))
         except ValueError as problem:
-            ack(**_ephemeral(note(f"{problem}. {SUPPORT_HELP}")))
+            ack(**_ephemeral(mrkdwn_note(f"{escape(str(problem))}. {SUPPORT_HELP}")))
 
 
 def _channel_with(channel_id: str, options: list[str]) -> SupportChannel:
@@ -197,7 +198,7 @@ def _channel_with(channel_id: str, options: list[str]) -> SupportChannel:
 
 
 def _described(channel: SupportChannel) -> str:
-    parts = [f"team {channel.team}"] if channel.team else []
+    parts = [f"team {escape(channel.team)}"] if channel.team else []
     parts.append(f"tier {channel.tier}")
     return f" ({', '.join(parts)})"
 
