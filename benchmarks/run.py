@@ -1,6 +1,6 @@
 """`make bench`: generate N tickets with surveys, then for each backend and size run the
 workload (benchmarks/workload.py) in a fresh process on a fresh database, then the question,
-Slack and digest benchmarks on the large databases, and write the results to
+Slack, digest and survey-click benchmarks on the large databases, and write the results to
 benchmarks/results/ and a summary table into the README.
 
     python -m benchmarks.run [--tickets 1000000] [--small 100000] [--backends sqlite,postgresql]
@@ -91,7 +91,8 @@ def run_on_databases(module: str, urls: list[str], *options: str) -> dict:
 
 
 def summary(runs: list[dict], large: int, small: int, questions: dict | None = None,
-            slack: dict | None = None, digests: dict | None = None) -> str:
+            slack: dict | None = None, digests: dict | None = None,
+            surveys: dict | None = None) -> str:
     by_key = {(run["backend"], run["tickets"]): run for run in runs}
     backends = sorted({run["backend"] for run in runs})
     lines = [f"Measured {datetime.now(timezone.utc):%Y-%m-%d} on this project's CI machine "
@@ -137,6 +138,16 @@ def summary(runs: list[dict], large: int, small: int, questions: dict | None = N
             lambda b: (f"{by_backend[b]['seconds_posted_with_charts_on']:.2f} / "
                        f"{by_backend[b]['seconds_until_charts_uploaded']:.2f} s"
                        if b in by_backend else "–"))
+    if surveys:
+        load = surveys["surveys"]
+        on_postgres = lambda text: (lambda b: text if b == "postgresql" else "–")  # noqa: E731
+        row(f"survey clicks: {load['clicks']:,} at once ({load['repeats']} repeats, "
+            f"{load['wrong_user_clicks']} by the wrong user): stored / lost / wrong user / 5xx",
+            on_postgres(f"{load['answers_stored']} of {load['distinct_answers']} / "
+                        f"{load['lost']} / {load['from_the_wrong_user']} / "
+                        f"{load['server_errors']}"))
+        row("survey clicks: acknowledgement p50 / p99",
+            on_postgres(f"{load['ack_ms']['p50']:,.0f} / {load['ack_ms']['p99']:,.0f} ms"))
     lines += ["", "| query | " + " | ".join(f"{b} engine / SQL (ratio)" for b in backends) + " |",
               "|---|" + "---|" * len(backends)]
     names = [q["query"] for q in by_key[(backends[0], large)]["queries"]]
@@ -173,13 +184,15 @@ def main() -> None:
     questions = run_on_databases("questions", large_urls, "--seconds", "5")
     slack = run_on_databases("slack", large_urls)
     digests = run_on_databases("digests", large_urls)
+    postgres = [url for url in large_urls if url.startswith("postgresql")]
+    surveys = run_on_databases("surveys", postgres) if postgres else None
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     payload = {"measured_at": stamp, "tickets": args.tickets, "small": args.small, "runs": runs,
-               "questions": questions, "slack": slack, "digests": digests}
+               "questions": questions, "slack": slack, "digests": digests, "surveys": surveys}
     (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
     (RESULTS / "latest.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
-    table = summary(runs, args.tickets, args.small, questions, slack, digests)
+    table = summary(runs, args.tickets, args.small, questions, slack, digests, surveys)
     (RESULTS / "latest.md").write_text(table + "\n", encoding="utf-8")
     if not args.no_readme:
         write_readme(table)

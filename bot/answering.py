@@ -3,7 +3,8 @@
 - `InThreadAnswering` answers on the listener's own thread (Bolt's pool): for tests, which
   inject an engine or slow a part down, and for small installs.
 - `WorkerProcessAnswering` hands the question to a pool of worker processes (what `kpibot serve`
-  uses). Queries, Block Kit and charts then run beside the process that acknowledges Slack's
+  uses), and the work that follows an acknowledgement too (a survey's next question). Queries,
+  Block Kit, charts and Slack calls then run beside the process that acknowledges Slack's
   requests, not inside it, so an acknowledgement never waits for the interpreter lock behind a
   chart or a result being read. Each worker opens the database and its own Slack client once, at
   start, and draws a first chart so the first question does not pay for loading matplotlib.
@@ -13,13 +14,14 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
 
 from bot.asking import Attachments, Question, answer_question, attach_files
-from bot.services import AskingServices
+from bot.services import AskingServices, SupportServices
 from kpi_engine.settings import Settings
 
 logger = logging.getLogger("kpibot.slack")
@@ -33,16 +35,27 @@ class Answering(Protocol):
     def submit(self, client: WebClient, question: Question) -> None:
         """Answer `question` (now or soon); never raises for the question's sake."""
 
+    def follow_up(self, task: Callable[..., object], *args) -> None:
+        """Run `task(support_services, client, *args)` — work that follows an acknowledgement,
+        such as moving a survey to its next question — where answers are worked out. `task`
+        is a module-level function (a worker process is sent its name) and never raises."""
+
     def close(self) -> None:
         """Finish what was submitted and release the workers."""
 
 
 class InThreadAnswering:
-    def __init__(self, services: AskingServices) -> None:
+    def __init__(self, services: AskingServices, support: SupportServices,
+                 client: WebClient) -> None:
         self.services = services
+        self.support = support
+        self.client = client
 
     def submit(self, client: WebClient, question: Question) -> None:
         answer_question(self.services, client, question)
+
+    def follow_up(self, task: Callable[..., object], *args) -> None:
+        task(self.support, self.client, *args)
 
     def close(self) -> None:
         pass
@@ -63,6 +76,12 @@ class WorkerProcessAnswering:
 
     def submit(self, client: WebClient, question: Question) -> None:
         self._pool.submit(_answer_in_worker, question).add_done_callback(self._answered)
+
+    def follow_up(self, task: Callable[..., object], *args) -> None:
+        try:
+            self._pool.submit(_follow_up_in_worker, task, args)
+        except RuntimeError:  # shutting down
+            logger.info("stopped before a follow-up ran")
 
     def _answered(self, future: Future) -> None:
         """Charts and tables queue behind the answers submitted meanwhile: a chart is welcome
@@ -126,6 +145,13 @@ def _ready() -> bool:
 
     time.sleep(0.2)  # long enough that the next warm-up submit finds this worker busy
     return "services" in _worker
+
+
+def _follow_up_in_worker(task: Callable[..., object], args: tuple) -> None:
+    if "support" not in _worker:
+        engine = _worker["services"].answerer.engine
+        _worker["support"] = SupportServices.build(engine.settings, engine=engine)
+    task(_worker["support"], _worker["client"], *args)
 
 
 def _answer_in_worker(question: Question) -> Attachments | None:

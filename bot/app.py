@@ -78,21 +78,23 @@ def create_app(settings: Settings, *, client: WebClient | None = None,
     shared = engine or (services.answerer.engine if services else None)
     digests = DigestServices.build(settings, engine=shared, clock=clock)
     support = SupportServices.build(settings, engine=digests.engine)
-    answering = answering_for(settings, engine=engine, clock=clock, services=services)
+    answering = answering_for(settings, engine=engine, clock=clock, services=services,
+                              support=support, client=client)
     register_listeners(app, answering, digests, support)
     return app
 
 
 def answering_for(settings: Settings, *, engine: KpiEngine | None,
-                  clock: Callable[[], datetime] | None,
-                  services: AskingServices | None) -> Answering:
+                  clock: Callable[[], datetime] | None, services: AskingServices | None,
+                  support: SupportServices, client: WebClient) -> Answering:
     """Worker processes when configured and nothing is injected (an injected engine or clock
     lives in this process); otherwise the listener's own thread."""
     if settings.answer_processes and engine is None and clock is None and services is None:
         answering = WorkerProcessAnswering(settings, settings.answer_processes)
         atexit.register(answering.close)
         return answering
-    return InThreadAnswering(services or AskingServices.build(settings, engine=engine, clock=clock))
+    services = services or AskingServices.build(settings, engine=engine, clock=clock)
+    return InThreadAnswering(services, support, client)
 
 
 def check_slack_settings(settings: Settings, *, signing_secret: bool = True) -> None:

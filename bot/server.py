@@ -21,6 +21,7 @@ logger = logging.getLogger("kpibot.slack")
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 HTTP_THREADS = 16
+BACKLOG = 2048
 
 
 def wsgi_application(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
@@ -116,5 +117,9 @@ def _run(app: App, settings: Settings, *, host: str, port: int) -> None:
     import waitress
 
     logger.info("kpibot: listening on http://%s:%d%s", host, port, EVENTS_PATH)
+    # In a burst (a thousand survey clicks) the connections past waitress's limit wait in the
+    # listening socket's backlog, where they cost nothing (accepted, each would be polled on
+    # every turn of waitress's loop); and no warning is logged per request of a deep queue.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     waitress.serve(wsgi_application(app), host=host, port=port, threads=HTTP_THREADS,
-                   ident="kpibot", _quiet=True)
+                   backlog=BACKLOG, ident="kpibot", _quiet=True)

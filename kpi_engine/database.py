@@ -15,6 +15,7 @@ from kpi_engine.errors import DatabaseUnavailable
 from kpi_engine.schema import SCHEMA_REVISION
 
 _DRIVER_EXTRAS = {"postgresql": "postgres", "duckdb": "duckdb"}
+SERVER_POOLED = ("postgresql", "mysql", "mariadb")
 
 
 def create_database_engine(url: str) -> sa.Engine:
@@ -26,8 +27,12 @@ def create_database_engine(url: str) -> sa.Engine:
             f"{url!r} is not a database URL",
             ["sqlite:///kpibot.db", "postgresql+psycopg://user@host/db", "duckdb:///kpibot.duckdb"],
         ) from None
+    # A server database serves the Slack app's listener threads, its scheduler and its
+    # after-acknowledgement work at once: more connections than SQLAlchemy's 5 + 10.
+    pool = {"pool_size": 10, "max_overflow": 30} if parsed.get_backend_name() in SERVER_POOLED \
+        else {}
     try:
-        engine = sa.create_engine(parsed)
+        engine = sa.create_engine(parsed, **pool)
     except (NoSuchModuleError, ModuleNotFoundError):
         extra = _DRIVER_EXTRAS.get(parsed.get_backend_name())
         hint = [f"pip install 'kpibot[{extra}]'"] if extra else []

@@ -289,11 +289,15 @@ class SurveyStore:
                user: str, now: datetime) -> Survey | Answered:
         """The survey a click may answer, or the refusal (with the survey, when there is one,
         for the note the person gets)."""
-        row = connection.execute(sa.select(surveys).where(
+        # the survey and whether its ticket still exists, in one round trip
+        with_ticket = sa.select(surveys, tickets.c.id.label("ticket_exists")).select_from(
+            surveys.outerjoin(tickets, sa.and_(tickets.c.source == surveys.c.source,
+                                               tickets.c.id == surveys.c.ticket_id)))
+        row = connection.execute(with_ticket.where(
             surveys.c.channel_id == channel_id, surveys.c.message_ts == message_ts)
         ).mappings().first()
         if row is None:  # clicked the moment it was posted, its ts being recorded meanwhile?
-            row = connection.execute(sa.select(surveys).where(
+            row = connection.execute(with_ticket.where(
                 surveys.c.source == ticket[0], surveys.c.ticket_id == ticket[1],
                 surveys.c.channel_id == channel_id)).mappings().first()
             if row is None or row["message_ts"] not in (None, message_ts):
@@ -306,9 +310,7 @@ class SurveyStore:
         survey = Survey.of_row(row)
         if (survey.source, survey.ticket_id) != tuple(ticket):
             return Answered(Outcome.NO_SUCH_SURVEY)  # a click naming another ticket: forged
-        if connection.execute(sa.select(sa.literal(1)).where(
-                tickets.c.source == survey.source, tickets.c.id == survey.ticket_id)).first() \
-                is None:
+        if row["ticket_exists"] is None:
             return Answered(Outcome.TICKET_GONE, survey)
         if user != survey.customer:
             return Answered(Outcome.NOT_THE_CUSTOMER, survey)
@@ -322,8 +324,10 @@ class SurveyStore:
         earlier = [s.value for s in STEPS[:STEPS.index(step)]]
         moved = connection.execute(sa.update(surveys).where(
             *_key(survey), surveys.c.step.in_(earlier)).values(step=step.value))
-        if moved.rowcount and step.kind is not None:
-            _request(connection, survey, step.kind, now)
+        if moved.rowcount:
+            if step.kind is not None:
+                _request(connection, survey, step.kind, now)
+            return replace(survey, step=step)
         current = connection.execute(sa.select(surveys.c.step).where(*_key(survey))).scalar_one()
         return replace(survey, step=Step(current))
 
@@ -373,11 +377,14 @@ def _key(survey: Survey) -> tuple:
 
 
 def _request(connection, survey: Survey, kind: SurveyKind, now: datetime) -> None:
-    """Record that the question of `kind` was asked (once per ticket and kind)."""
-    exists = connection.execute(sa.select(sa.literal(1)).where(
-        survey_requests.c.source == survey.source,
-        survey_requests.c.ticket_id == survey.ticket_id,
-        survey_requests.c.kind == kind.value)).first()
-    if exists is None:
-        connection.execute(sa.insert(survey_requests).values(
-            source=survey.source, ticket_id=survey.ticket_id, kind=kind.value, sent_at=now))
+    """Record that the question of `kind` was asked (once per ticket and kind; one
+    statement)."""
+    sent = sa.literal(now, survey_requests.c.sent_at.type)
+    connection.execute(sa.insert(survey_requests).from_select(
+        ["source", "ticket_id", "kind", "sent_at"],
+        sa.select(sa.literal(survey.source, sa.String(64)),
+                  sa.literal(survey.ticket_id, sa.String(128)),
+                  sa.literal(kind.value, sa.String(8)), sent)
+        .where(~sa.exists().where(survey_requests.c.source == survey.source,
+                                  survey_requests.c.ticket_id == survey.ticket_id,
+                                  survey_requests.c.kind == kind.value))))

@@ -19,7 +19,7 @@ def register_listeners(app: App, answering: Answering, digest_services: DigestSe
     mentions.register(app, answering)
     messages.register(app, answering, support_listener)
     support.register(app, support_listener)
-    surveys.register(app, surveys.SurveyClicks(support_services))
+    surveys.register(app, surveys.SurveyClicks(support_services, answering))
     digest_commands = digests.DigestCommands(digest_services)
     command.register(app, answering, digest_commands, support_listener)
     digests.register(app, digest_commands)

@@ -126,14 +126,25 @@ class DigestCommands:
 
     def edit_button(self, ack: Ack, body: dict, client: WebClient) -> None:
         ack()
-        definition = self.services.digests.by_id(_button_value(body))
-        if definition is not None:
-            self._open_modal(client, body.get("trigger_id"), definition,
-                             (body.get("channel") or {}).get("id"))
+        try:
+            definition = self.services.digests.by_id(_button_value(body))
+            if definition is not None:
+                self._open_modal(client, body.get("trigger_id"), definition,
+                                 (body.get("channel") or {}).get("id"))
+        except Exception:  # after the acknowledgement nothing may escape (Bolt would retry)
+            log_internal_error("opening a digest to edit")
 
     def remove_button(self, ack: Ack, body: dict, client: WebClient, respond: Respond,
                       context: BoltContext) -> None:
         ack()
+        try:
+            self._remove(body, client, respond, context)
+        except Exception:  # after the acknowledgement nothing may escape (Bolt would retry)
+            respond(**_ephemeral(apology_message(log_internal_error("removing a digest"))),
+                    replace_original=False)
+
+    def _remove(self, body: dict, client: WebClient, respond: Respond,
+                context: BoltContext) -> None:
         if self._refused_action(body, client, context, respond):
             return
         definition = self.services.digests.by_id(_button_value(body))

@@ -6,7 +6,9 @@ message moves to the survey's next step (CSAT → CES → NPS when asked → tha
 anyone but the ticket's customer, on a closed survey, on a survey whose ticket is gone, with a
 score outside the scale or a value kpibot did not make stores nothing, and the person who
 clicked is told why, privately. A button kpibot does not know (an old message, a forged
-action id) is acknowledged and answered the same way.
+action id) is acknowledged and answered the same way. What follows the acknowledgement runs
+where answers are worked out (`Answering.follow_up`: the worker processes of `kpibot serve`),
+so a burst of clicks is acknowledged as fast as their answers are stored.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from __future__ import annotations
 import json
 import re
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 
+from bot.answering import Answering
 from bot.blocks import ids
 from bot.blocks.message import SlackMessage
 from bot.blocks.survey import KIND_OF_ACTION, comment_modal, not_yours, note, parse_click_value
@@ -36,9 +40,51 @@ NOTES = {
 }
 
 
-def _private(message: SlackMessage) -> dict:
-    return {"text": message.text, "blocks": list(message.blocks), "response_type": "ephemeral",
-            "replace_original": False}
+def tell(click: dict, client: WebClient, message: SlackMessage) -> None:
+    """A private note to the person who clicked (`click`: the payload's response URL, channel
+    and user): through the response URL, or as an ephemeral message where there is none."""
+    if click.get("response_url"):
+        WebhookClient(click["response_url"]).send(
+            text=message.text, blocks=list(message.blocks), response_type="ephemeral",
+            replace_original=False)
+    else:
+        client.chat_postEphemeral(channel=click["channel"], user=click["user"],
+                                  text=message.text, blocks=list(message.blocks))
+
+
+def _click(body: dict) -> dict:
+    """What a note to the clicker needs, small enough to send to a worker process."""
+    return {"response_url": body.get("response_url"), "channel": _where(body)[0],
+            "user": (body.get("user") or {}).get("id")}
+
+
+def after_answer(services: SupportServices, client: WebClient, answered: Answered,
+                 kind: SurveyKind, score: int, click: dict) -> None:
+    """What follows an acknowledged click: the message's next question (or thanks), a low
+    CSAT told to the team, or the note saying why nothing was stored. Never raises."""
+    try:
+        poster = SurveyPoster(services, client)
+        survey = answered.survey
+        if answered.outcome.stored:
+            poster.show(survey)
+            if kind is SurveyKind.CSAT and answered.outcome is not Outcome.SAME:
+                poster.low_csat(survey, score)
+        elif answered.outcome is Outcome.NOT_THE_CUSTOMER:
+            tell(click, client, not_yours(survey.customer))
+        else:
+            if answered.outcome is Outcome.CLOSED and survey is not None:
+                poster.close(survey)
+            tell(click, client, note(NOTES[answered.outcome]))
+    except Exception:
+        log_internal_error("after acknowledging a survey click")
+
+
+def note_to_clicker(services: SupportServices, client: WebClient, click: dict,
+                    text: str) -> None:
+    try:
+        tell(click, client, note(text))
+    except Exception:
+        log_internal_error("telling a survey click why nothing was stored")
 
 
 def _where(body: dict) -> tuple[str | None, str | None]:
@@ -47,10 +93,13 @@ def _where(body: dict) -> tuple[str | None, str | None]:
 
 
 class SurveyClicks:
-    def __init__(self, services: SupportServices) -> None:
+    def __init__(self, services: SupportServices, answering: Answering) -> None:
         self.services = services
+        # What follows an acknowledgement runs where answers are worked out (in `kpibot
+        # serve`, the worker processes), so this process goes back to acknowledging clicks.
+        self.answering = answering
 
-    def on_answer(self, ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+    def on_answer(self, ack: Ack, body: dict) -> None:
         action = (body.get("actions") or [{}])[0]
         kind = KIND_OF_ACTION[action.get("action_id")]
         channel, message_ts = _where(body)
@@ -58,7 +107,7 @@ class SurveyClicks:
         user = (body.get("user") or {}).get("id", "")
         if parsed is None or parsed[1] is None or not (channel and message_ts):
             ack()
-            respond(**_private(note(NOT_A_SURVEY)))
+            self.answering.follow_up(note_to_clicker, _click(body), NOT_A_SURVEY)
             return
         ticket, score = parsed
         try:
@@ -67,39 +116,36 @@ class SurveyClicks:
         except Exception:
             ack()
             incident = log_internal_error(f"storing a {kind.value} answer on {message_ts}")
-            respond(**_private(note(f"Sorry — your answer could not be saved (error id "
-                                    f"{incident}). Please click again in a moment.")))
+            self.answering.follow_up(
+                note_to_clicker, _click(body), f"Sorry — your answer could not be saved (error "
+                f"id {incident}). Please click again in a moment.")
             return
         ack()  # the answer is stored: now the customer may see the next question
-        self._after(answered, kind, score, client, respond)
+        self.answering.follow_up(after_answer, answered, kind, score, _click(body))
 
-    def _after(self, answered: Answered, kind: SurveyKind, score: int, client: WebClient,
-               respond: Respond) -> None:
-        poster = SurveyPoster(self.services, client)
-        survey = answered.survey
-        if answered.outcome.stored:
-            poster.show(survey)
-            if kind is SurveyKind.CSAT and answered.outcome is not Outcome.SAME:
-                poster.low_csat(survey, score)
-        elif answered.outcome is Outcome.NOT_THE_CUSTOMER:
-            respond(**_private(not_yours(survey.customer)))
-        else:
-            if answered.outcome is Outcome.CLOSED and survey is not None:
-                poster.close(survey)
-            respond(**_private(note(NOTES[answered.outcome])))
+    @staticmethod
+    def _safely(work) -> None:
+        """Work after the acknowledgement: an exception escaping a listener makes Bolt forget
+        the acknowledgement (and try the next listener), so none may escape."""
+        try:
+            work()
+        except Exception:
+            log_internal_error("after acknowledging a survey click")
 
-    def on_comment_button(self, ack: Ack, body: dict, client: WebClient,
-                          respond: Respond) -> None:
+    def on_comment_button(self, ack: Ack, body: dict, client: WebClient) -> None:
         ack()
+        self._safely(lambda: self._open_comment(body, client))
+
+    def _open_comment(self, body: dict, client: WebClient) -> None:
         channel, message_ts = _where(body)
         survey = self.services.surveys.by_message(channel or "", message_ts or "")
         user = (body.get("user") or {}).get("id", "")
         if survey is None:
-            respond(**_private(note(NOT_A_SURVEY)))
+            tell(_click(body), client, note(NOT_A_SURVEY))
         elif user != survey.customer:
-            respond(**_private(not_yours(survey.customer)))
+            tell(_click(body), client, not_yours(survey.customer))
         elif not survey.is_open(self.services.engine.now()):
-            respond(**_private(note(NOTES[Outcome.CLOSED])))
+            tell(_click(body), client, note(NOTES[Outcome.CLOSED]))
         else:
             client.views_open(trigger_id=body.get("trigger_id"), view=comment_modal(survey))
 
@@ -133,9 +179,9 @@ class SurveyClicks:
             ack(response_action="errors", errors={
                 ids.SURVEY_COMMENT_INPUT: NOTES.get(answered.outcome, NOT_A_SURVEY)})
 
-    def on_unknown(self, ack: Ack, respond: Respond) -> None:
+    def on_unknown(self, ack: Ack, body: dict) -> None:
         ack()
-        respond(**_private(note(NOT_A_SURVEY)))
+        self.answering.follow_up(note_to_clicker, _click(body), NOT_A_SURVEY)
 
 
 def register(app: App, clicks: SurveyClicks) -> None:
@@ -143,5 +189,9 @@ def register(app: App, clicks: SurveyClicks) -> None:
         app.action(action)(clicks.on_answer)
     app.action(ids.SURVEY_COMMENT)(clicks.on_comment_button)
     app.view(ids.SURVEY_COMMENT_MODAL)(clicks.on_comment)
-    # last: any other kpibot survey button (an old message, a forged action id)
-    app.action(re.compile(rf"^{re.escape(ids.SURVEY_ACTION_PREFIX)}"))(clicks.on_unknown)
+    # Any other kpibot survey button (an old message, a forged action id) — never the known
+    # ones: Bolt tries the next matching listener when one is slow to acknowledge.
+    known = "|".join(re.escape(action.removeprefix(ids.SURVEY_ACTION_PREFIX))
+                     for action in (*KIND_OF_ACTION, ids.SURVEY_COMMENT))
+    app.action(re.compile(rf"^{re.escape(ids.SURVEY_ACTION_PREFIX)}(?!(?:{known})$)"))(
+        clicks.on_unknown)

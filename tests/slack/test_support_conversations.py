@@ -335,3 +335,17 @@ def test_a_comment_of_ten_thousand_characters_is_kept_trimmed(solved, slack, tic
     [(kind, score, comment)] = answers(tickets_db)
     assert (kind, score, len(comment)) == ("csat", 3, 2000)
     assert comment.startswith("The agent was kind but slow.")
+
+
+def test_a_click_without_a_response_url_is_answered_with_an_ephemeral_message(solved, slack,
+                                                                            tickets_db):
+    app, survey_ts, by_score = solved
+    payload = slack_requests.block_actions(
+        user=OTHER, channel=HELP, message_ts=survey_ts, thread_ts=OPENED,
+        action_id=ids.SURVEY_CSAT, value=by_score[(ids.SURVEY_CSAT, 2)]["value"])
+    started = time.monotonic()
+    response = send(app, payload)
+    assert response.status == 200 and time.monotonic() - started < 1.0  # acknowledged at once
+    told = slack.wait_for("chat.postEphemeral")
+    assert told.params["user"] == OTHER and "can answer this survey" in told.params["text"]
+    assert answers(tickets_db) == []
