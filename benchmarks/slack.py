@@ -123,9 +123,10 @@ def _raw_request(body: str, headers: dict) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n" + body).encode()
 
 
-def _send_raw(host: str, port: int, request: bytes) -> int:
-    """Send `request`; return the status once the response's status line has arrived."""
-    with socket.create_connection((host, port), timeout=10) as connection:
+def send_raw(host: str, port: int, request: bytes, timeout: float = 10) -> int:
+    """Send `request`; return the status once the response's status line has arrived (0 when
+    the connection closed without one)."""
+    with socket.create_connection((host, port), timeout=timeout) as connection:
         connection.sendall(request)
         received = b""
         while b"\r\n" not in received:
@@ -133,7 +134,7 @@ def _send_raw(host: str, port: int, request: bytes) -> int:
             if not chunk:
                 break
             received += chunk
-    return int(received.split(b" ", 2)[1])
+    return int(received.split(b" ", 2)[1]) if received else 0
 
 
 def _round(base: str, double: SlackDouble, round_number: int, concurrent: int) -> list[dict]:
@@ -147,7 +148,7 @@ def _round(base: str, double: SlackDouble, round_number: int, concurrent: int) -
         request = _raw_request(*_signed_mention(QUESTIONS[index % len(QUESTIONS)], ts))
         barrier.wait()
         sent_wall, sent = time.time(), time.perf_counter()
-        status = _send_raw(host, int(port), request)
+        status = send_raw(host, int(port), request)
         ack_ms = (time.perf_counter() - sent) * 1000
         if status != 200:
             raise SystemExit(f"the app answered {status} to a mention")

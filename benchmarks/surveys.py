@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import socket
 import statistics
 import sys
 import threading
@@ -25,7 +24,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from benchmarks.slack import _raw_request, _start_server, percentile
+from benchmarks.slack import _raw_request, _start_server, percentile, send_raw
 from bot.sandbox import signed_requests as slack_requests
 from bot.sandbox.slack_double import SlackDouble
 from kpi_engine.database import open_database
@@ -118,15 +117,7 @@ def send_all(base: str, planned: list[dict], double: SlackDouble) -> list[tuple[
         barrier.wait()
         started = time.perf_counter()
         try:
-            with socket.create_connection((host, int(port)), timeout=60) as connection:
-                connection.sendall(requests[index])
-                received = b""
-                while b"\r\n" not in received:
-                    chunk = connection.recv(1024)
-                    if not chunk:
-                        break
-                    received += chunk
-            status = int(received.split(b" ", 2)[1]) if received else 0
+            status = send_raw(host, int(port), requests[index], timeout=60)
         except OSError:
             status = 0
         results[index] = (status, (time.perf_counter() - started) * 1000)

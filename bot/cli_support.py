@@ -4,14 +4,12 @@ are support conversations, each with the team and tier its tickets get."""
 from __future__ import annotations
 
 import json
-import re
 
 import click
 
 from bot.cli_options import common_options
 from kpi_engine.errors import UserError
-
-_CHANNEL = re.compile(r"^(?:<#(?P<linked>[CG][A-Z0-9]+)(?:\|[^>]*)?>|(?P<id>[CG][A-Z0-9]+))$")
+from kpi_engine.slack_ids import channel_id
 
 
 @click.group("support-channel")
@@ -62,11 +60,11 @@ def remove_command(channel_id, settings):
 
 
 def _channel_id(text: str) -> str:
-    found = _CHANNEL.match(text.strip())
+    found = channel_id(text, direct_messages=False)
     if found is None:
         raise UserError(f"{text!r} is not a Slack channel id (C…)",
                         ["copy the id from the channel's details in Slack"])
-    return found["linked"] or found["id"]
+    return found
 
 
 def _channels(settings):

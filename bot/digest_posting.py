@@ -163,7 +163,7 @@ class DigestPoster:
         if found is not None:
             claims.complete(claim, found)
             logger.info("digest %r for %s was posted by a holder that died: recorded %s",
-                        definition.name, due.date(), found)
+                        definition.name, due.astimezone(definition.zone).date(), found)
             return PostResult(Outcome.ALREADY_POSTED, definition, due, ts=found)
         try:
             report = build_digest(self.services.engine, definition, due)

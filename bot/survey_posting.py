@@ -24,8 +24,9 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.survey import closed_message, low_csat_notice, survey_message
 from bot.errors import log_internal_error
 from bot.services import SupportServices
+from kpi_engine.slack_ids import is_user_id
 from kpi_engine.support import TicketRef
-from kpi_engine.surveys import SLACK_USER, Survey
+from kpi_engine.surveys import Survey
 
 logger = logging.getLogger("kpibot.surveys")
 
@@ -144,7 +145,7 @@ class SurveyPoster:
 
     def _slack_user(self, customer: str) -> str | None:
         """The customer's Slack id: as recorded, or looked up by email for imported tickets."""
-        if SLACK_USER.match(customer or ""):
+        if is_user_id(customer):
             return customer
         if "@" not in (customer or ""):
             return None

@@ -263,9 +263,12 @@ def _aggregates(
         case Aggregation.MEAN:
             x = c[f"{prefix}x"]
             columns = [sa.func.count(x).label(f"{prefix}n"),
-                       sa.func.avg(x).label(f"{prefix}value"),
-                       # the spread, for Welch's test of a change between any two measurements
-                       sa.func.sum(_as_float(x) * _as_float(x)).label(f"{prefix}sum_sq")]
+                       sa.func.avg(x).label(f"{prefix}value")]
+            if query.compare or query.trend is not None:
+                # the spread, for Welch's test of a change: against the previous period, or
+                # between the steps of a trend (a digest's day against its 7-day average)
+                columns.append(sa.func.sum(_as_float(x) * _as_float(x))
+                               .label(f"{prefix}sum_sq"))
         case Aggregation.SHARE:
             eligible = f"{prefix}eligible"
             n = sa.func.count(c[eligible]) if eligible in c else sa.func.count()

@@ -21,7 +21,6 @@ Slack side acknowledges the click only once the answer is stored.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -30,11 +29,11 @@ from enum import Enum
 import sqlalchemy as sa
 
 from kpi_engine.schema import survey_requests, survey_responses, surveys, tickets
+from kpi_engine.slack_ids import is_user_id
 from kpi_engine.support import TicketRef
 from kpi_engine.vocabulary import SURVEY_SCALES, SurveyKind
 
 MAX_COMMENT = 2_000  # characters of a comment kept; a longer one is cut
-SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 class Step(Enum):
@@ -150,7 +149,7 @@ class SurveyStore:
 
     def why_not(self, ticket: TicketRef, customer: str | None) -> str | None:
         """None when the ticket's customer should be asked now; otherwise why not."""
-        if customer is None or not SLACK_USER.match(customer):
+        if not is_user_id(customer):
             return "the customer is not a Slack user kpibot can ask"
         if not sampled(ticket.source, ticket.ticket_id, self.policy.sample):
             return f"not among the 1 in {self.policy.sample} tickets surveyed"
@@ -278,7 +277,7 @@ class SurveyStore:
             if isinstance(checked, Answered):
                 return checked
             survey = checked
-            kept = " ".join(str(text).split())[:MAX_COMMENT] or None
+            kept = str(text).strip()[:MAX_COMMENT] or None
             updated = connection.execute(sa.update(survey_responses).where(
                 survey_responses.c.source == survey.source,
                 survey_responses.c.ticket_id == survey.ticket_id,

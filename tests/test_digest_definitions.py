@@ -10,13 +10,15 @@ import pytest
 from kpi_engine.digest_definitions import (
     DIGEST_PERIODS,
     MAX_KPIS,
-    Bound,
-    ChangeAlert,
-    Comparison,
     Days,
     DigestDefinition,
     DigestInvalid,
     DigestKpi,
+)
+from kpi_engine.digest_rules import (
+    Bound,
+    ChangeAlert,
+    Comparison,
     compact_duration,
     parse_amount,
     parse_bound,

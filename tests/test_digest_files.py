@@ -7,15 +7,9 @@ from datetime import time
 
 import pytest
 
-from kpi_engine.digest_definitions import (
-    Bound,
-    ChangeAlert,
-    Comparison,
-    Days,
-    DigestDefinition,
-    DigestKpi,
-)
+from kpi_engine.digest_definitions import Days, DigestDefinition, DigestKpi
 from kpi_engine.digest_files import read_definitions, write_definitions
+from kpi_engine.digest_rules import Bound, ChangeAlert, Comparison
 from kpi_engine.errors import UserError
 from kpi_engine.query import Filter
 from kpi_engine.vocabulary import Dimension

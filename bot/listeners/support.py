@@ -11,7 +11,6 @@ database every half minute, so a channel added from the command line is followed
 from __future__ import annotations
 
 import logging
-import re
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -25,6 +24,7 @@ from bot.blocks.survey import mrkdwn_note, note
 from bot.errors import log_internal_error
 from bot.services import SupportServices
 from bot.survey_posting import SurveyPoster
+from kpi_engine.slack_ids import channel_id as slack_channel_id
 from kpi_engine.support import Happened, Role, SupportChannel, slack_time
 
 logger = logging.getLogger("kpibot.support")
@@ -32,7 +32,6 @@ logger = logging.getLogger("kpibot.support")
 COMMAND_WORD = "support-channel"
 CHANNELS_SECONDS = 30.0
 _WRITTEN = (None, "file_share", "thread_broadcast")  # subtypes that are someone writing
-_CHANNEL_LINK = re.compile(r"^<#(?P<id>[CG][A-Z0-9]+)(?:\|[^>]*)?>$|^(?P<bare>[CG][A-Z0-9]+)$")
 SUPPORT_HELP = ("`/kpi support-channel add [#channel] [team=NAME] [tier=N]` — this channel (or "
                 "the one named) holds support conversations\n"
                 "`/kpi support-channel remove [#channel]` · `/kpi support-channel list`")
@@ -155,8 +154,8 @@ class SupportListener:
         action = words[0].lower() if words else "list"
         options = words[1:]
         channel_id = command.get("channel_id", "")
-        if options and (found := _CHANNEL_LINK.match(options[0])):
-            channel_id, options = found["id"] or found["bare"], options[1:]
+        if options and (named := slack_channel_id(options[0], direct_messages=False)):
+            channel_id, options = named, options[1:]
         store = self.services.channels
         try:
             match action:
