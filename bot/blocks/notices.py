@@ -79,5 +79,7 @@ def help_message() -> SlackMessage:
         section("*Try*\n" + bullets(example_questions()), ids.HELP_EXAMPLES),
         context("Add “by team”, “vs last week” or “by day” to break a figure down, compare "
                 "it or see its trend."),
+        context("`/kpi digest` — the morning digests and their alerts · `/kpi support-channel` "
+                "— channels whose threads are support conversations, surveyed when resolved"),
     )
     return SlackMessage(text="What kpibot can answer, and how to ask", blocks=blocks)
