@@ -63,7 +63,7 @@ def from_epoch_microseconds(value: int) -> datetime:
 
 
 # The Alembic revision these tables correspond to; tests check it is the migrations' head.
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 
 metadata = sa.MetaData()
 
@@ -188,6 +188,18 @@ post_claims = sa.Table(
     sa.Column("posted_at", Timestamp()),
     sa.Column("posted_ts", sa.String(32)),
     sa.Index("ix_post_claims_posted_at", "posted_at"),
+)
+
+# Deliveries already handled (a Slack event by its event id, an interaction by its trigger id):
+# the first process to insert a key handles the delivery; a retry or a replay finds the key and is
+# dropped. Rows expire long after Slack's last retry and are purged from time to time.
+handled_deliveries = sa.Table(
+    "handled_deliveries",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("handled_at", Timestamp(), nullable=False),
+    sa.Column("expires_at", Timestamp(), nullable=False),
+    sa.Index("ix_handled_deliveries_expires_at", "expires_at"),
 )
 
 # Each alert rule's state: firing or not, and how many times it has fired (its episode), so a
