@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
@@ -25,9 +25,13 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.access import AccessPolicy
 from bot.answering import Answering, InThreadAnswering, WorkerProcessAnswering
 from bot.listeners import register_listeners
+from bot.listeners.support import SupportListener
+from bot.middleware import AccessGate, AtMostOnce, install
 from bot.services import AskingServices, DigestServices, SupportServices
+from kpi_engine.deliveries import DeliveryLog
 from kpi_engine.engine import KpiEngine
 from kpi_engine.errors import UserError
 from kpi_engine.settings import Settings
@@ -74,13 +78,18 @@ def create_app(settings: Settings, *, client: WebClient | None = None,
     except (SlackClientError, OSError) as error:
         raise UserError(f"cannot reach Slack at {settings.slack_api_url}: {error}", [
             "check the network and SLACK_API_URL"]) from None
-    app.middleware(skip_timeout_retries)
     shared = engine or (services.answerer.engine if services else None)
     digests = DigestServices.build(settings, engine=shared, clock=clock)
     support = SupportServices.build(settings, engine=digests.engine)
+    support_listener = SupportListener(support)
+    install(app,
+            AtMostOnce(DeliveryLog(digests.engine.db, digests.engine.now)),
+            AccessGate(AccessPolicy(settings), support.agents,
+                       lambda channel: support_listener.channel(channel) is not None,
+                       tell_in=app.listener_runner.listener_executor))
     answering = answering_for(settings, engine=engine, clock=clock, services=services,
                               support=support, client=client)
-    register_listeners(app, answering, digests, support)
+    register_listeners(app, answering, digests, support_listener)
     return app
 
 
@@ -108,11 +117,3 @@ def check_slack_settings(settings: Settings, *, signing_secret: bool = True) -> 
         raise UserError("SLACK_SIGNING_SECRET is not set", [
             "copy the Signing Secret from your app's Basic Information page, or set "
             "SLACK_APP_TOKEN (xapp-…) to use Socket Mode"])
-
-
-def skip_timeout_retries(request: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse:
-    """Slack resends an event it thinks timed out; the first copy is already being answered, so
-    the retry is acknowledged and dropped rather than answered twice."""
-    if request.headers.get("x-slack-retry-reason", [None])[0] == "http_timeout":
-        return BoltResponse(status=200, body="")
-    return next()

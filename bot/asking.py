@@ -1,6 +1,6 @@
 """Answering one question in Slack: the one domain call every asking surface makes.
 
-Access check → the thread's previous question → `QuestionAnswerer.ask` → Block Kit → posted in
+The thread's previous question → `QuestionAnswerer.ask` → Block Kit → posted in
 the thread → the thread's state saved → a chart (and the full table as CSV) uploaded beside it.
 A question kpibot cannot answer gets its suggestions; anything unexpected gets a short apology
 with an id that is in the log with the traceback. Nothing here registers listeners.
@@ -104,13 +104,12 @@ def answer_question(services: AskingServices, client: WebClient, question: Quest
 
 def _answer(services: AskingServices, client: WebClient, question: Question, *,
             attach: bool) -> Posted | Attachments:
-    refusal = services.access.refusal_for(client, question.asker)
-    if refusal is not None:
-        return Posted(ts=None) if question.quiet else _refuse(client, question, refusal)
+    # Who may ask at all was decided before the request reached a listener
+    # (bot/middleware/access.py); which figures they may see depends on the question.
     previous = services.conversations.previous(question.conversation) if question.conversation else None
     if question.quiet and previous is None:
         return Posted(ts=None)  # a thread kpibot has not answered in: not addressed to it
-    answer = services.answerer.ask(question.text, previous)
+    answer = services.answerer.ask(question.text, previous, quiet=question.quiet)
     if answer.refusal is not None and question.quiet:
         return Posted(ts=None)  # people talking in the thread, not a follow-up
     if answer.result is not None:

@@ -1,6 +1,6 @@
 """What the Slack side needs, built once per process from the settings or from what a test
 injects: `AskingServices` for answering questions (the answerer, the conversation store, the
-access policy; by `create_app` or each answering worker process), `DigestServices` for
+leads-only rule for agent figures; by `create_app` or each answering worker process), `DigestServices` for
 digests and alerts (the store, claims, alert states; by `create_app` and the scheduler),
 `SupportServices` for support conversations and their surveys.
 """
@@ -59,7 +59,6 @@ class DigestServices:
     claims: ClaimStore
     alert_states: AlertStates
     conversations: ConversationStore
-    access: AccessPolicy  # who may manage digests: who may ask
 
     @classmethod
     def build(cls, settings: Settings, *, engine: KpiEngine | None = None,
@@ -72,7 +71,6 @@ class DigestServices:
                               timeout=timedelta(seconds=settings.claim_timeout_seconds)),
             alert_states=AlertStates(engine.db, engine.now),
             conversations=ConversationStore(engine.db, engine.now),
-            access=AccessPolicy(settings),
         )
 
 
@@ -85,7 +83,6 @@ class SupportServices:
     surveys: SurveyStore
     claims: ClaimStore
     agents: AgentDirectory
-    access: AccessPolicy  # who may configure support channels: who may ask
 
     @classmethod
     def build(cls, settings: Settings, *, engine: KpiEngine | None = None,
@@ -99,7 +96,6 @@ class SupportServices:
             claims=ClaimStore(engine.db, engine.now,
                               timeout=timedelta(seconds=settings.claim_timeout_seconds)),
             agents=AgentDirectory(settings),
-            access=AccessPolicy(settings),
         )
 
 

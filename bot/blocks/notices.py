@@ -3,6 +3,8 @@ the help card and the "computing…" placeholder. None of them carries a number.
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.access import AccessRefusal
 from bot.blocks import ids
 from bot.blocks.kit import bullets, context, escape, header, section
@@ -44,6 +46,25 @@ def access_refusal(reason: AccessRefusal) -> SlackMessage:
     """The refusal of access for `reason`, as a message."""
     text = access_refusal_text(reason)
     return SlackMessage(text=text, blocks=(section(text, ids.ACCESS_REFUSAL),))
+
+
+def not_an_agent(text: str) -> SlackMessage:
+    """The refusal of a support action (resolve, escalate) to someone who is not an agent."""
+    return SlackMessage(text=text, blocks=(section(text, ids.ACCESS_REFUSAL),))
+
+
+def refused_home_view(message: SlackMessage) -> dict[str, Any]:
+    """The App Home tab of someone refused: the refusal, nothing of the workspace's figures or
+    digests."""
+    return {"type": "home", "blocks": [header("kpibot — support KPIs in Slack"),
+                                       *message.blocks]}
+
+
+def refused_modal_view(message: SlackMessage) -> dict[str, Any]:
+    """What a submitted modal turns into for someone refused (nothing was saved)."""
+    return {"type": "modal", "title": {"type": "plain_text", "text": "kpibot"},
+            "close": {"type": "plain_text", "text": "Close"},
+            "blocks": [*message.blocks, context("Nothing was saved.")]}
 
 
 def apology_message(incident_id: str) -> SlackMessage:

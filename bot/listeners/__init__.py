@@ -7,14 +7,14 @@ from slack_bolt import App
 
 from bot.answering import Answering
 from bot.listeners import assistant, command, digests, home, mentions, messages, support, surveys
-from bot.services import DigestServices, SupportServices
+from bot.services import DigestServices
 
 
 def register_listeners(app: App, answering: Answering, digest_services: DigestServices,
-                       support_services: SupportServices) -> None:
+                       support_listener: support.SupportListener) -> None:
     """Register every surface's listeners on `app`. The assistant middleware goes first: it
     claims the messages of assistant threads before the plain message listener sees them."""
-    support_listener = support.SupportListener(support_services)
+    support_services = support_listener.services
     assistant.register(app, answering)
     mentions.register(app, answering)
     messages.register(app, answering, support_listener)

@@ -27,9 +27,9 @@ def register(app: App, answering: Answering, digests: DigestCommands,
     def acknowledge(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
         word, rest = _subcommand(command)
         if word == DIGEST_WORD:
-            digests.acknowledge(rest, command, ack, client, context)
+            digests.acknowledge(rest, command, ack, client)
         elif word == SUPPORT_WORD:
-            support.acknowledge(rest, command, ack, client, context)
+            support.acknowledge(rest, command, ack)
         elif _wants_help(command):
             help_text = help_message()
             ack(text=help_text.text, blocks=list(help_text.blocks), response_type="ephemeral")

@@ -5,18 +5,18 @@ Everything is acknowledged at once: the list, removals and notes are the acknowl
 itself; `add` and `edit` open the modal with the command's trigger; a preview, which measures
 every KPI, is computed after the acknowledgement and shown only to the person who asked.
 The modal's problems are shown beside the inputs they concern. Only members of the workspace
-(the access policy of the asking surfaces) manage digests.
+manage digests: the access middleware (bot/middleware/access.py) refuses anyone else before
+any of this runs.
 """
 
 from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.access import Asker
 from bot.blocks import ids
 from bot.blocks.digest import digest_message
 from bot.blocks.digest_admin import (
@@ -31,7 +31,7 @@ from bot.blocks.digest_admin import (
 )
 from bot.blocks.home import DigestSummary
 from bot.blocks.message import SlackMessage
-from bot.blocks.notices import access_refusal, apology_message
+from bot.blocks.notices import apology_message
 from bot.errors import log_internal_error
 from bot.services import DigestServices
 from kpi_engine.digest_definitions import DigestDefinition, DigestInvalid, definition_from_parts
@@ -67,14 +67,9 @@ class DigestCommands:
 
     # ---------------------------------------------------------------- /kpi digest
 
-    def acknowledge(self, words: list[str], command: dict, ack: Ack, client: WebClient,
-                    context: BoltContext) -> None:
+    def acknowledge(self, words: list[str], command: dict, ack: Ack, client: WebClient) -> None:
         """Answer `/kpi digest …` within the acknowledgement (or open the modal)."""
         try:
-            refusal = self.services.access.refusal_for(client, _asker(command, context))
-            if refusal is not None:
-                ack(**_ephemeral(access_refusal(refusal)))
-                return
             action, name = split_command(words)
             store = self.services.digests
             match action:
@@ -134,19 +129,15 @@ class DigestCommands:
         except Exception:  # after the acknowledgement nothing may escape (Bolt would retry)
             log_internal_error("opening a digest to edit")
 
-    def remove_button(self, ack: Ack, body: dict, client: WebClient, respond: Respond,
-                      context: BoltContext) -> None:
+    def remove_button(self, ack: Ack, body: dict, respond: Respond) -> None:
         ack()
         try:
-            self._remove(body, client, respond, context)
+            self._remove(body, respond)
         except Exception:  # after the acknowledgement nothing may escape (Bolt would retry)
             respond(**_ephemeral(apology_message(log_internal_error("removing a digest"))),
                     replace_original=False)
 
-    def _remove(self, body: dict, client: WebClient, respond: Respond,
-                context: BoltContext) -> None:
-        if self._refused_action(body, client, context, respond):
-            return
+    def _remove(self, body: dict, respond: Respond) -> None:
         definition = self.services.digests.by_id(_button_value(body))
         if definition is None:
             respond(**_ephemeral(note("That digest was removed already.")), replace_original=False)
@@ -157,8 +148,7 @@ class DigestCommands:
 
     # ---------------------------------------------------------------- the modal
 
-    def save(self, ack: Ack, body: dict, view: dict, client: WebClient,
-             context: BoltContext) -> None:
+    def save(self, ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         """Validate and store the modal's digest; its problems go back beside the inputs."""
         user = (body.get("user") or {}).get("id", "")
         metadata = modal_metadata(view)
@@ -205,23 +195,6 @@ class DigestCommands:
         except Exception:
             message = apology_message(log_internal_error(f"previewing {definition.name!r}"))
         respond(**_ephemeral(message), replace_original=False)
-
-    def _refused_action(self, body: dict, client: WebClient, context: BoltContext,
-                        respond: Respond) -> bool:
-        user = body.get("user") or {}
-        asker = Asker(user_id=user.get("id", ""), workspace_id=context.team_id,
-                      user_team_id=user.get("team_id"),
-                      channel_id=(body.get("channel") or {}).get("id", ""))
-        refusal = self.services.access.refusal_for(client, asker)
-        if refusal is not None:
-            respond(**_ephemeral(access_refusal(refusal)), replace_original=False)
-        return refusal is not None
-
-
-def _asker(command: dict, context: BoltContext) -> Asker:
-    return Asker(user_id=command.get("user_id", ""), workspace_id=context.team_id,
-                 channel_id=command.get("channel_id", ""),
-                 direct=command.get("channel_name") == "directmessage")
 
 
 def _button_value(body: dict) -> str:

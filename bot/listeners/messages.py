@@ -1,6 +1,6 @@
-"""Plain messages: in a support channel every message is first counted for its ticket
-(listeners/support.py); then a direct message is a question (or a follow-up of the last one),
-and a reply in a channel thread where kpibot answered is answered only when it reads as a
+"""Plain messages: in a support channel every message is counted for its ticket
+(listeners/support.py) and nothing more; elsewhere a direct message is a question (or a
+follow-up of the last one), and a reply in a channel thread where kpibot answered is answered only when it reads as a
 follow-up ("and tier 2?"), so people can talk in the thread without the bot butting in.
 Everything else (edits, deletions, bots, messages that mention the bot, which `mentions`
 answers) is ignored."""
@@ -23,7 +23,11 @@ DIRECT_MAIN_LINE = "main"
 def register(app: App, answering: Answering, support: SupportListener) -> None:
     @app.event("message")
     def answer_message_event(event: dict, context: BoltContext, client: WebClient) -> None:
-        support.track(event, client)
+        if support.channel(event.get("channel")) is not None:
+            # A support conversation (customers included, whoever they are): counted for its
+            # ticket, never read as a question to kpibot — a mention there is one.
+            support.track(event, client)
+            return
         question = question_of_message(event, context)
         if question is not None:
             answering.submit(client, question)

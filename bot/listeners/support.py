@@ -3,7 +3,8 @@ agent's resolve reaction (✅ by default) or the "Resolve" message shortcut solv
 its customer for feedback, an escalate reaction marks it escalated; `/kpi support-channel
 add|remove|list` says which channels are support channels.
 
-Only what an agent does resolves or escalates (KPIBOT_AGENTS); edits, deletions, bots' and
+Only what an agent does resolves or escalates (KPIBOT_AGENTS; the access middleware lets no one
+else reach the reactions and the shortcut); edits, deletions, bots' and
 kpibot's own messages, and other channels change nothing. The channels are re-read from the
 database every half minute, so a channel added from the command line is followed soon after.
 """
@@ -12,14 +13,14 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.access import Asker, TimedCache
+from bot.access import TimedCache
 from bot.blocks import ids
 from bot.blocks.kit import escape
 from bot.blocks.message import SlackMessage
-from bot.blocks.notices import access_refusal, apology_message
+from bot.blocks.notices import apology_message
 from bot.blocks.survey import mrkdwn_note, note
 from bot.errors import log_internal_error
 from bot.services import SupportServices
@@ -95,9 +96,7 @@ class SupportListener:
             return
         if reaction not in self.resolve_reactions | self.escalate_reactions:
             return
-        user, agents = event.get("user") or "", self.services.agents
-        if not agents.is_agent(client, user):
-            return  # only an agent resolves or escalates
+        user, agents = event.get("user") or "", self.services.agents  # an agent (middleware)
         try:
             if reaction in self.escalate_reactions:
                 self.services.desk.escalate(item["channel"], item["ts"])
@@ -110,6 +109,10 @@ class SupportListener:
         except Exception:
             log_internal_error(f"reaction {reaction} in {item.get('channel')}")
 
+    @staticmethod
+    def on_reaction_removed() -> None:
+        """A removed ✅ does not reopen a ticket, nor a removed ⏫ undo an escalation."""
+
     def on_resolve_shortcut(self, ack: Ack, body: dict, client: WebClient,
                             respond: Respond) -> None:
         ack()
@@ -120,10 +123,7 @@ class SupportListener:
             respond(**_private(note("This channel is not a support channel, so there is "
                                     "nothing to resolve here.")))
             return
-        agents = self.services.agents
-        if not agents.is_agent(client, user):
-            respond(**_private(note("Only support agents can resolve conversations.")))
-            return
+        agents = self.services.agents  # who may resolve: agents only, by the access middleware
         try:
             happened, ticket = self.services.desk.solve(
                 channel, message.get("ts", ""), self.services.engine.now(),
@@ -142,15 +142,8 @@ class SupportListener:
 
     # ---------------------------------------------------------------- /kpi support-channel
 
-    def acknowledge(self, words: list[str], command: dict, ack: Ack, client: WebClient,
-                    context: BoltContext) -> None:
+    def acknowledge(self, words: list[str], command: dict, ack: Ack) -> None:
         """`/kpi support-channel add|remove|list …`, answered in the acknowledgement."""
-        asker = Asker(user_id=command.get("user_id", ""), workspace_id=context.team_id,
-                      channel_id=command.get("channel_id", ""))
-        refusal = self.services.access.refusal_for(client, asker)
-        if refusal is not None:
-            ack(**_ephemeral(access_refusal(refusal)))
-            return
         action = words[0].lower() if words else "list"
         options = words[1:]
         channel_id = command.get("channel_id", "")
@@ -214,5 +207,5 @@ def _private(message: SlackMessage) -> dict:
 
 def register(app: App, listener: SupportListener) -> None:
     app.event("reaction_added")(listener.on_reaction)
-    app.event("reaction_removed")(lambda: None)  # a removed ✅ does not reopen a ticket
+    app.event("reaction_removed")(listener.on_reaction_removed)
     app.shortcut(ids.RESOLVE_SHORTCUT)(listener.on_resolve_shortcut)

@@ -69,6 +69,14 @@ def tickets_db(sqlite_db):
     return sqlite_db
 
 
+@pytest.fixture
+def postgres_tickets_db(migrated_database):
+    """The same desk on PostgreSQL, for what several processes share through the database."""
+    db = migrated_database("postgresql")
+    add_tickets(db, *TICKETS)
+    return db
+
+
 def slack_settings(double: SlackDouble, **overrides):
     return make_settings(slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
                          slack_api_url=double.api_url, **overrides)
@@ -79,10 +87,12 @@ def make_app(slack, tickets_db, monkeypatch, tmp_path):
     """A factory for apps on the double and the tickets; settings overrides as keywords."""
     monkeypatch.setenv("KPIBOT_ERROR_LOG", str(tmp_path / "errors.log"))
 
-    def make(*, with_services: bool = False, **overrides):
-        """The app; with `with_services`, also the services its listeners share."""
+    def make(*, with_services: bool = False, db=None, **overrides):
+        """The app (on `db`, the SQLite desk unless given); with `with_services`, also the
+        services its listeners share."""
         settings = slack_settings(slack, **overrides)
-        services = AskingServices.build(settings, engine=KpiEngine(tickets_db, settings))
+        services = AskingServices.build(settings,
+                                        engine=KpiEngine(db or tickets_db, settings))
         app = create_app(settings, services=services)
         return (app, services) if with_services else app
 

@@ -150,14 +150,3 @@ def test_a_slack_server_error_is_retried(app, slack):
     _ask(app, FCR_TIER_1)
     assert "75.0%" in posted_text(slack.wait_for("chat.postMessage", failed=False, timeout=10))
     assert [call.status for call in slack.calls("chat.postMessage")] == [503, 200]
-
-
-def test_a_retried_event_is_not_answered_twice(app, slack):
-    body, headers = slack_requests.signed(slack_requests.event_callback(
-        slack_requests.app_mention(FCR_TIER_1, user=MEMBER, channel=CHANNEL, ts="170.1")), SECRET)
-    headers = {**headers, "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
-    assert app.dispatch(slack_requests.bolt_request(body, headers)).status == 200
-    from .conftest import settle
-
-    settle(app)
-    assert slack.calls("chat.postMessage") == []
