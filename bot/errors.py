@@ -7,6 +7,8 @@ import os
 import uuid
 from pathlib import Path
 
+from bot.logs import OneLineFormatter
+
 logger = logging.getLogger("kpibot")
 
 
@@ -29,7 +31,7 @@ def log_internal_error(context: str) -> str:
             handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
         except OSError:
             handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
     logger.exception("internal error %s in %s", incident, context)
     return incident

@@ -1,6 +1,6 @@
 """Running the Slack app: over HTTP (Slack's events, commands and interactivity all on
-`/slack/events`, plus `/healthz` for a proxy or an orchestrator) served by waitress, a
-production WSGI server with a thread pool; or over Socket Mode when `SLACK_APP_TOKEN` is set,
+`/slack/events`, plus `/healthz` for a proxy or an orchestrator; every request through the
+edge of bot/edge.py first) served by waitress, a production WSGI server with a thread pool; or over Socket Mode when `SLACK_APP_TOKEN` is set,
 for a laptop or a network Slack cannot reach. `serve` also runs the digest and alert
 scheduler (unless KPIBOT_SCHEDULER=false); `run_scheduler` runs it alone."""
 
@@ -9,46 +9,24 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterable
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.edge import EVENTS_PATH, MAX_BODY_BYTES, wsgi_application
+from bot.logs import configure_logging
 from kpi_engine.settings import Settings
 
 logger = logging.getLogger("kpibot.slack")
 
-EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 HTTP_THREADS = 16
 BACKLOG = 2048
-
-
-def wsgi_application(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
-    """`/slack/events` to Bolt, `/healthz` answers "ok", anything else 404."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
-
-    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == EVENTS_PATH:
-            return slack(environ, start_response)
-        if path == HEALTH_PATH:
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [b"ok\n"]
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"kpibot listens on /slack/events\n"]
-
-    return application
-
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:
     """Run until interrupted (Ctrl-C or SIGTERM: a clean stop)."""
     from bot.app import create_app
 
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    configure_logging()
     signal.signal(signal.SIGTERM, _stop)
     app = create_app(settings)
     scheduler = start_scheduler(settings, app.client) if settings.run_scheduler else None
@@ -92,7 +70,7 @@ def run_scheduler(settings: Settings) -> None:
     from bot.app import check_slack_settings
 
     check_slack_settings(settings, signing_secret=False)
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    configure_logging()
     signal.signal(signal.SIGTERM, _stop)
     scheduler = start_scheduler(settings)
     try:
@@ -117,9 +95,12 @@ def _run(app: App, settings: Settings, *, host: str, port: int) -> None:
     import waitress
 
     logger.info("kpibot: listening on http://%s:%d%s", host, port, EVENTS_PATH)
+    application = wsgi_application(app, settings.slack_signing_secret or "")
     # In a burst (a thousand survey clicks) the connections past waitress's limit wait in the
     # listening socket's backlog, where they cost nothing (accepted, each would be polled on
     # every turn of waitress's loop); and no warning is logged per request of a deep queue.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    waitress.serve(wsgi_application(app), host=host, port=port, threads=HTTP_THREADS,
-                   backlog=BACKLOG, ident="kpibot", _quiet=True)
+    # waitress reads a whole body before calling the application: its limit stops an oversized
+    # one while it is read (413), the edge's check stops one that declares its size.
+    waitress.serve(application, host=host, port=port, threads=HTTP_THREADS, backlog=BACKLOG,
+                   max_request_body_size=MAX_BODY_BYTES, ident="kpibot", _quiet=True)

@@ -1,0 +1,155 @@
+"""The HTTP edge: what a request to `kpibot serve` must pass before Bolt parses a byte of it.
+
+In order, each answered without reading further:
+1. the path — `/slack/events` (POST only) and `/healthz`; anything else 404 (405 for a GET);
+2. the size — a declared body over `MAX_BODY_BYTES` is 413 before it is read (waitress, which
+   buffers bodies before calling the application, enforces the same limit while reading, so an
+   undeclared or chunked one is cut off there);
+3. Slack's signature — `X-Slack-Request-Timestamp` must be a number within five minutes of now
+   and `X-Slack-Signature` the HMAC-SHA256 of `v0:<timestamp>:<raw body>` under the signing
+   secret; otherwise 401. The raw bytes are checked, before any decoding;
+4. the shape — a signed body that is not UTF-8, not a JSON object, or not a form Slack sends
+   (`payload=` holding a JSON object, or a slash command's fields) is 400.
+
+Only then does Bolt see the request. Nothing here logs a body, a header's value or any text a
+client chose: a rejection is logged as its status and reason only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from urllib.parse import parse_qsl
+
+from slack_bolt import App, BoltRequest
+
+logger = logging.getLogger("kpibot.edge")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_BODY_BYTES = 1024 * 1024  # Slack's own payloads are a few kilobytes; 1 MiB is generous
+MAX_AGE_SECONDS = 5 * 60  # Slack's replay window
+_SIGNATURE_PREFIX = "v0="
+
+
+class Rejected(Exception):
+    """A request turned away at the edge: its status and a reason safe to log."""
+
+    def __init__(self, status: HTTPStatus, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def checked_body(environ: dict, signing_secret: str, *,
+                 clock: Callable[[], float] = time.time) -> str:
+    """The body of a Slack request that passed steps 2–4, as text; `Rejected` otherwise."""
+    length = _declared_length(environ)
+    if length > MAX_BODY_BYTES:
+        raise Rejected(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                       f"body of {length:,} bytes, over {MAX_BODY_BYTES:,}")
+    raw = environ["wsgi.input"].read(length) if length else b""
+    _check_signature(raw, environ, signing_secret, clock())
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Rejected(HTTPStatus.BAD_REQUEST, "body is not UTF-8") from None
+    _check_shape(text, environ.get("CONTENT_TYPE", ""))
+    return text
+
+
+def _declared_length(environ: dict) -> int:
+    declared = environ.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or len(declared) > 12:
+        raise Rejected(HTTPStatus.BAD_REQUEST, "Content-Length is not a number")
+    return int(declared)
+
+
+def _check_signature(raw: bytes, environ: dict, secret: str, now: float) -> None:
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        raise Rejected(HTTPStatus.UNAUTHORIZED, "no numeric X-Slack-Request-Timestamp")
+    if abs(now - int(timestamp)) > MAX_AGE_SECONDS:
+        raise Rejected(HTTPStatus.UNAUTHORIZED, "timestamp outside the five-minute window")
+    if not signature.startswith(_SIGNATURE_PREFIX) or not signature.isascii():
+        raise Rejected(HTTPStatus.UNAUTHORIZED, "no v0 signature")
+    expected = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + raw,
+                        hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(_SIGNATURE_PREFIX + expected, signature):
+        raise Rejected(HTTPStatus.UNAUTHORIZED, "signature does not match")
+
+
+def _check_shape(text: str, content_type: str) -> None:
+    """A JSON object (events), a form with a `payload` JSON object (interactions), or a form
+    of a slash command — what Bolt can parse without failing."""
+    if content_type.startswith("application/json") or text.lstrip().startswith("{"):
+        if not isinstance(_json(text), dict):
+            raise Rejected(HTTPStatus.BAD_REQUEST, "JSON body is not an object")
+        return
+    fields = dict(parse_qsl(text, keep_blank_values=True))
+    if "payload" in fields:
+        if not isinstance(_json(fields["payload"]), dict):
+            raise Rejected(HTTPStatus.BAD_REQUEST, "payload is not a JSON object")
+        return
+    if not (fields.get("command") or fields.get("ssl_check")):
+        raise Rejected(HTTPStatus.BAD_REQUEST, "not a form Slack sends")
+
+
+def _json(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise Rejected(HTTPStatus.BAD_REQUEST, "body is not valid JSON") from None
+
+
+def wsgi_application(app: App, signing_secret: str, *,
+                     clock: Callable[[], float] = time.time) -> Callable:
+    """The WSGI application of `kpibot serve`: the edge in front of Bolt."""
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+        if path == HEALTH_PATH:
+            return _plain(start_response, HTTPStatus.OK, "ok")
+        if path != EVENTS_PATH:
+            return _plain(start_response, HTTPStatus.NOT_FOUND,
+                          f"kpibot listens on {EVENTS_PATH}")
+        if method != "POST":
+            return _plain(start_response, HTTPStatus.METHOD_NOT_ALLOWED, "POST only",
+                          [("Allow", "POST")])
+        try:
+            body = checked_body(environ, signing_secret, clock=clock)
+        except Rejected as rejected:
+            logger.info("rejected a request: %d %s", rejected.status, rejected.reason)
+            return _plain(start_response, rejected.status, rejected.status.phrase)
+        response = app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""),
+                                            headers=_headers(environ)))
+        headers = [(name, value) for name, values in response.headers.items()
+                   for value in values]
+        status = HTTPStatus(response.status)
+        start_response(f"{status.value} {status.phrase}", headers)
+        return [(response.body or "").encode("utf-8")]
+
+    return application
+
+
+def _headers(environ: dict) -> dict[str, str]:
+    """The request headers as Bolt reads them (lower case, dashes)."""
+    headers = {name[5:].replace("_", "-").lower(): value
+               for name, value in environ.items() if name.startswith("HTTP_")}
+    for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(name):
+            headers[name.replace("_", "-").lower()] = environ[name]
+    return headers
+
+
+def _plain(start_response: Callable, status: HTTPStatus, text: str,
+           extra: list[tuple[str, str]] | None = None) -> list[bytes]:
+    start_response(f"{status.value} {status.phrase}",
+                   [("Content-Type", "text/plain; charset=utf-8"), *(extra or [])])
+    return [f"{text}\n".encode()]
