@@ -101,16 +101,19 @@ class QuestionAnswerer:
         return Workspace(lexicon=self.lexicon, now=self.engine.now(), tz=settings.zone,
                          week_start=settings.week_start)
 
-    def understand(self, question: str, previous: KpiQuery | None = None):
+    def understand(self, question: str, previous: KpiQuery | None = None, *,
+                   quiet: bool = False):
         settings = self.engine.settings
         return understand(question, self.workspace(), previous=previous, model=self.model,
                           model_timeout=settings.llm_timeout_seconds,
-                          model_error=self.model_error)
+                          model_error=self.model_error, quiet=quiet)
 
-    def ask(self, question: str, previous: KpiQuery | None = None) -> Answer:
-        """Understand and compute; a UserError becomes the answer's refusal."""
+    def ask(self, question: str, previous: KpiQuery | None = None, *,
+            quiet: bool = False) -> Answer:
+        """Understand and compute; a UserError becomes the answer's refusal. `quiet`: a reply
+        nobody addressed to kpibot, answered only when it reads as a follow-up of `previous`."""
         try:
-            understood = self.understand(question, previous)
+            understood = self.understand(question, previous, quiet=quiet)
             return Answer(question=question, result=self.engine.run(understood.query),
                           reader=understood.reader)
         except UserError as refusal:

@@ -7,8 +7,9 @@ Exception tree:
     │   ├── UnknownNameError      an unknown metric, dimension or value (suggests near names)
     │   ├── PeriodError           a period that cannot be read or cannot exist
     │   ├── QuestionRefused       a question that names no KPI, or could mean two things
-    │   └── ImportRejected        a CSV with bad rows (carries the row report)
-    └── DatabaseUnavailable       the database cannot be reached or opened
+    │   │   └── NotAFollowUp      a reply in a thread that is people talking, not a follow-up
+    │   ├── ImportRejected        a CSV with bad rows (carries the row report)
+    │   └── DatabaseUnavailable   the database cannot be reached or opened
 
 Anything else is an internal error: the edges (CLI, Slack listeners) log it with its traceback
 and answer with a short apology and an id.
@@ -44,6 +45,10 @@ class PeriodError(UserError):
 class QuestionRefused(UserError):
     """A question that cannot be mapped to one KPI query: off-topic, empty, or ambiguous (then
     the suggestions are the readings to choose from)."""
+
+
+class NotAFollowUp(QuestionRefused):
+    """A reply nobody addressed to kpibot that does not read as a follow-up: left alone."""
 
 
 class DatabaseUnavailable(UserError):

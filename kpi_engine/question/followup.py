@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kpi_engine.errors import QuestionRefused
+from kpi_engine.errors import NotAFollowUp, QuestionRefused, UserError
 from kpi_engine.query import Filter, KpiQuery
 from kpi_engine.question.draft import (
     AUTO_TREND,
@@ -34,9 +34,39 @@ FOLLOW_UP_EXAMPLES = ("and tier 2?", "what about last month?", "by agent", "vs t
                       "now for email", "for all tiers", "by week")
 
 
-def follow_up(previous: KpiQuery, text: str, workspace: Workspace) -> KpiQuery:
-    """The query a follow-up asks, given the previous query of the conversation."""
+# What may stand in a follow-up besides what it changes: "and", "what about", "same for",
+# "now", "pls". Kept short on purpose: in a thread where people talk to each other, a reply is
+# read as addressed to kpibot only when every other word of it is one of these.
+FOLLOW_UP_WORDS = frozenset("""
+a about again also an and as at but by can could did do does for give had has have how how's
+hows i in instead is it just me now of ok okay on only or please plz pls same show that the
+then this to too us versus vs was what what's whats with you
+""".split())
+# Words the phrase index reads as KPI language that people mostly type as interjections.
+INTERJECTIONS = frozenset({"wow", "mom"})
+MIN_QUIET_CORRECTION = 5  # a shorter word read as a misspelling is more likely chatter
+
+
+def follow_up(previous: KpiQuery, text: str, workspace: Workspace, *,
+              strict: bool = False) -> KpiQuery:
+    """The query a follow-up asks, given the previous query of the conversation. `strict` is
+    for a reply nobody addressed to kpibot: it is a follow-up only when every word of it is
+    read, or is one of FOLLOW_UP_WORDS; anything else is people talking (NotAFollowUp)."""
+    if not strict:
+        return _follow_up(previous, text, workspace, strict=False)
+    try:
+        return _follow_up(previous, text, workspace, strict=True)
+    except NotAFollowUp:
+        raise
+    except UserError as refused:  # whatever it is, it is not a follow-up to answer
+        raise NotAFollowUp(f"not a follow-up: {refused.message}") from refused
+
+
+def _follow_up(previous: KpiQuery, text: str, workspace: Workspace, *,
+               strict: bool) -> KpiQuery:
     reading = read(text, workspace)
+    if strict:
+        _check_addressed(reading)
     if not reading.says_anything():
         raise QuestionRefused("I could not tell what to change in the previous question",
                               list(FOLLOW_UP_EXAMPLES))
@@ -138,3 +168,16 @@ def _ranking(previous: KpiQuery, reading: Reading, metric: str, group_by: list,
     if limit is not None and limit < 1:
         raise QuestionRefused("a ranking shows at least one group", ["top 3", "top 5"])
     return limit, worst_first
+
+
+def _check_addressed(reading: Reading) -> None:
+    """Refuse (NotAFollowUp) a reply with any word the reader did not use, a follow-up word
+    aside, or that needed a short word read as a misspelling ("haha" as "Hana")."""
+    leftovers = [word.original for word in (*reading.unread, *reading.skipped)
+                 if not word.used and word.text not in FOLLOW_UP_WORDS]
+    leftovers += [word.original for word in reading.words
+                  if word.entry is not None and not word.covered and word.text in INTERJECTIONS
+                  or (word.corrected and len(word.text) < MIN_QUIET_CORRECTION)]
+    if leftovers:
+        raise NotAFollowUp(f"not a follow-up: {', '.join(repr(w) for w in leftovers[:5])} "
+                           "is not about the previous question")

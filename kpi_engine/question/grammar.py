@@ -47,7 +47,9 @@ def walk(words: list[Word], reading: Reading) -> list[Word]:
                 add_filter(reading, Dimension.TAG, word.original[1:])
             elif "@" in word.text:
                 add_filter(reading, Dimension.CUSTOMER, word.original)
-            elif not (word.text in FILLER or _number(word) is not None):
+            elif word.text in FILLER or _number(word) is not None:
+                reading.skipped.append(word)
+            else:
                 unknown.append(word)
             continue
         _apply(entry, word, before, after, heads, position, reading)

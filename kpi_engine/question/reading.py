@@ -49,6 +49,11 @@ class Reading:
     survey: bool = False
     assumptions: list[Assumption] = field(default_factory=list)
     understood: int = 0
+    # Every word of the question is one of: read (an entry, a period, a consumed name or
+    # number), corrected (said in `assumptions`), skipped as filler, or unread.
+    words: list[Word] = field(default_factory=list)  # all of them, in order
+    skipped: list[Word] = field(default_factory=list)  # filler words and stray numbers
+    unread: list[Word] = field(default_factory=list)  # unknown even after spelling correction
 
     @property
     def metric(self) -> str | None:

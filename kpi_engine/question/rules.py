@@ -83,13 +83,14 @@ def read(text: str, workspace: Workspace) -> Reading:
     words = _words(question, spans)
     index = phrase_index(workspace.lexicon)
     _match_phrases(words, index)
-    reading = Reading()
+    reading = Reading(words=words)
     _place_periods(reading, question, words, spans)
     unknown = walk(words, reading)
     if unknown:
         unknown = correct_typos(leading_words(words), unknown, index, reading.assumptions)
         walk_corrected(words, reading)
     _check_leftovers(words, unknown, reading, workspace)
+    reading.unread = [word for word in unknown if not word.used]
     _choose_metric(reading)
     return reading
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from kpi_engine.errors import UserError
+from kpi_engine.errors import NotAFollowUp, UserError
 from kpi_engine.query import KpiQuery
 from kpi_engine.question.draft import Assumption, Workspace, resolve_draft
 from kpi_engine.question.followup import follow_up
@@ -27,10 +27,16 @@ class Understanding:
 
 def understand(text: str, workspace: Workspace, *, previous: KpiQuery | None = None,
                model=None, model_timeout: float = 15.0,
-               model_error: str | None = None) -> Understanding:
+               model_error: str | None = None, quiet: bool = False) -> Understanding:
     """Read `text` (a follow-up of `previous` when given) into a query, or raise a UserError.
     `model` is a LangChain chat model or None; `model_error` says why a configured model could
-    not be loaded, so the answer can say the offline reader stood in."""
+    not be loaded, so the answer can say the offline reader stood in. `quiet`: `text` is a
+    reply nobody addressed to kpibot, read strictly as a follow-up (NotAFollowUp otherwise)
+    and by the offline rules alone — a model would find a question in any chatter."""
+    if quiet:
+        if previous is None:
+            raise NotAFollowUp("not a follow-up: there is no earlier question in this thread")
+        return Understanding(follow_up(previous, text, workspace, strict=True), "offline")
     fallback_note = model_error
     if model is not None:
         from kpi_engine.question.llm import ModelUnavailable, read_with_model

@@ -106,6 +106,23 @@ def test_chatter_in_a_thread_is_left_alone(app, slack):
     assert len(slack.calls("chat.postMessage")) == 1
 
 
+def test_the_chatter_of_a_busy_channel_is_left_alone_and_a_follow_up_is_not(app, slack):
+    """The replies that used to be answered: a laugh read as an agent's name, and talk that
+    happens to name a team, a tag, a channel or a period. Only the real follow-up is answered."""
+    _mention(app, FCR_TIER_1, ts="340.1")
+    slack.wait_for("chat.postMessage", _in_thread("340.1"))
+    replies = ["haha 😀", "I'll ping the billing team", "we had an outage last week",
+               "can someone look at the phone queue?", "and tier 2?"]
+    for number, text in enumerate(replies, start=2):
+        reply = slack_requests.message(text, user=MEMBER, channel=CHANNEL, ts=f"340.{number}",
+                                       thread_ts="340.1", channel_type="channel")
+        send(app, slack_requests.event_callback(reply))
+    settle(app)
+    posted = slack.calls("chat.postMessage")
+    assert len(posted) == 2
+    assert "50.0%" in posted_text(posted[1])  # tier 2 last week: 1 of 2
+
+
 def test_a_follow_up_survives_a_restart(make_app, slack):
     first = make_app()
     _mention(first, FCR_TIER_1, ts="400.1")
