@@ -35,9 +35,12 @@ def cli() -> None:
 @click.argument("tickets_csv", type=click.Path(path_type=Path), required=False)
 @click.option("--surveys", "surveys_csv", type=click.Path(path_type=Path), help="Survey requests/responses CSV.")
 @click.option("--skip-bad", is_flag=True, help="Write the good rows and report the bad ones.")
+@click.option("--replace-missing", is_flag=True,
+              help="Blank the columns the ticket file lacks on tickets already stored "
+                   "(by default their stored values are kept).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @common_options
-def import_command(tickets_csv, surveys_csv, skip_bad, as_json, settings):
+def import_command(tickets_csv, surveys_csv, skip_bad, replace_missing, as_json, settings):
     """Load canonical CSVs (upsert by source and id; atomic unless --skip-bad)."""
     from kpi_engine.database import open_database
     from kpi_engine.ingest import import_csv
@@ -46,7 +49,8 @@ def import_command(tickets_csv, surveys_csv, skip_bad, as_json, settings):
         raise UserError("give a tickets CSV, a --surveys CSV, or both", ["kpibot import tickets.csv --surveys surveys.csv"])
     db = open_database(settings.database_url)
     with _progress(not as_json) as progress:
-        report = import_csv(db, tickets_csv, surveys_csv, skip_bad=skip_bad, progress=progress)
+        report = import_csv(db, tickets_csv, surveys_csv, skip_bad=skip_bad,
+                            replace_missing=replace_missing, progress=progress)
     if as_json:
         click.echo(json.dumps(report.to_json()))
         return
@@ -54,6 +58,11 @@ def import_command(tickets_csv, surveys_csv, skip_bad, as_json, settings):
         f"tickets: {report.tickets_read:,} read — {report.tickets_new:,} new, "
         f"{report.tickets_updated:,} updated, {report.tickets_unchanged:,} unchanged"
     )
+    if report.kept_columns:
+        existing = report.tickets_updated + report.tickets_unchanged
+        click.echo(f"not in {tickets_csv.name}: {', '.join(report.kept_columns)} — kept as "
+                   f"stored for the {existing:,} ticket{'s' * (existing != 1)} already here "
+                   "(--replace-missing blanks them)")
     if surveys_csv is not None:
         click.echo(
             f"surveys: {report.surveys_read:,} read — {report.surveys_new:,} new, "

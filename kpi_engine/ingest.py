@@ -19,9 +19,12 @@ How an import runs, all in one transaction:
 4. The agents, teams and tags of the staged tickets are added to `dimension_values`, the
    vocabulary questions are read with.
 
-A row replaces the whole record: a column the file does not have takes its default
-(agent_replies 0, customer_messages 1, reopens 0, escalated false, source "import", no tags,
-otherwise NULL). Counts in the report are rows: new (no record had its key), updated (a value or
+A row replaces the record's values for the columns the file has. A column the file does not
+have keeps what is stored for a ticket already in the database (the report names those columns
+in `kept_columns`: a file of fewer columns never blanks data silently), and takes its default
+for a new one (agent_replies 0, customer_messages 1, reopens 0, escalated false, source
+"import", no tags, otherwise NULL); `replace_missing` gives every row the defaults, the file as
+the whole record. Counts in the report are rows: new (no record had its key), updated (a value or
 a tag differed), unchanged. Blank lines are skipped; line numbers are the file's physical lines
 (the header is line 1).
 """
@@ -98,10 +101,14 @@ class ImportReport:
     bad_row_count: int  # all of them
     written: bool  # False when rejected
     seconds: float
+    # Columns the ticket file does not have whose stored values were kept on the tickets
+    # already in the database (empty with `replace_missing`, or when none were there).
+    kept_columns: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["bad_rows"] = [asdict(bad) for bad in self.bad_rows]
+        data["kept_columns"] = list(self.kept_columns)
         data["seconds"] = round(self.seconds, 3)
         return data
 
@@ -115,13 +122,15 @@ def import_csv(
     surveys_path: Path | None = None,
     *,
     skip_bad: bool = False,
+    replace_missing: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import a ticket CSV and/or a survey CSV; see the module docstring.
 
     Raises UserError for a file that cannot be read as a canonical CSV, and ImportRejected
-    (nothing written) for bad rows unless `skip_bad`. `progress(bytes_done, bytes_total)` is
-    called after every batch."""
+    (nothing written) for bad rows unless `skip_bad`. `replace_missing`: columns the ticket
+    file lacks are blanked (set to their defaults) on existing tickets too, instead of kept.
+    `progress(bytes_done, bytes_total)` is called after every batch."""
     started = time.perf_counter()
     if tickets_path is None and surveys_path is None:
         raise UserError("nothing to import: give a tickets CSV, a surveys CSV, or both")
@@ -130,7 +139,7 @@ def import_csv(
     paths = [Path(path) if path else None for path in (tickets_path, surveys_path)]
     sizes = [_checked_size(path) if path else 0 for path in paths]
     with db.begin() as connection:
-        run = _Run(connection, paths, sum(sizes), progress)
+        run = _Run(connection, paths, sum(sizes), progress, replace_missing=replace_missing)
         try:
             run.create_staging()
             if paths[TICKETS]:
@@ -200,8 +209,12 @@ class _Run:
     """One import's state: the connection, the files, the bad rows Python found."""
 
     def __init__(self, connection: sa.Connection, paths: list[Path | None], total_bytes: int,
-                 progress: Callable[[int, int], None] | None) -> None:
+                 progress: Callable[[int, int], None] | None, *,
+                 replace_missing: bool = False) -> None:
         self.connection = connection
+        self.replace_missing = replace_missing
+        self.ticket_columns: tuple[str, ...] = TICKET_COLUMNS  # the ticket file's header
+        self.kept_columns: tuple[str, ...] = ()
         self.dialect = connection.dialect.name
         self.paths = paths
         self.total_bytes = total_bytes
@@ -252,7 +265,10 @@ class _Run:
             header = next(reader)
         except StopIteration:
             raise UserError(f"{path} is empty: a CSV needs a header line and rows") from None
-        parse = make_parser(_check_header(path, header, known, required))
+        columns = _check_header(path, header, known, required)
+        if file == TICKETS:
+            self.ticket_columns = tuple(columns)
+        parse = make_parser(columns)
         batch: list = []
         append = batch.append
         bad = self.python_bad[file]
@@ -372,33 +388,40 @@ class _Run:
             surveys_read=self.read[SURVEYS], surveys_new=survey_counts[0],
             surveys_updated=survey_counts[1], surveys_unchanged=survey_counts[2],
             bad_rows=tuple(rows[:MAX_REPORTED_BAD_ROWS]), bad_row_count=self.bad_count,
-            written=written, seconds=seconds,
+            written=written, seconds=seconds, kept_columns=self.kept_columns,
         )
 
     # -- merging into the real tables -------------------------------------------------------
 
     def merge_tickets(self) -> tuple[int, int, int]:
-        """Upsert the staged tickets and replace their tags; (new, updated, unchanged)."""
+        """Upsert the staged tickets and replace their tags; (new, updated, unchanged). Of a
+        ticket already stored, only the columns of the file are compared and rewritten (all of
+        them with `replace_missing`)."""
         execute = self.connection.execute
         s, t, st, tt = staged_tickets, tickets, staged_tags, ticket_tags
         if self.dialect == "postgresql":
             loaded = self._postgres_bulk_load()
             if loaded is not None:
                 return loaded, 0, 0
+        absent = () if self.replace_missing else tuple(
+            name for name in TICKET_COLUMNS if name not in self.ticket_columns)
+        values = [name for name in _TICKET_VALUES if name not in absent]
+        with_tags = "tags" not in absent
         same_tag = lambda a, b: sa.and_(  # noqa: E731
             a.c.source == b.c.source, a.c.ticket_id == b.c.ticket_id, a.c.tag == b.c.tag)
         # The tag rows to add and to remove, worked out before anything is written.
         execute(added_tags.insert().from_select(["source", "ticket_id", "tag"], sa.select(
             st.c.source, st.c.ticket_id, st.c.tag
         ).where(~sa.exists().where(same_tag(tt, st)))))
-        execute(removed_tags.insert().from_select(["source", "ticket_id", "tag"], sa.select(
-            tt.c.source, tt.c.ticket_id, tt.c.tag
-        ).where(
-            sa.exists().where(s.c.source == tt.c.source, s.c.id == tt.c.ticket_id),
-            ~sa.exists().where(same_tag(st, tt)),
-        )))
+        if with_tags:  # a file without the tags column keeps every stored tag
+            execute(removed_tags.insert().from_select(["source", "ticket_id", "tag"], sa.select(
+                tt.c.source, tt.c.ticket_id, tt.c.tag
+            ).where(
+                sa.exists().where(s.c.source == tt.c.source, s.c.id == tt.c.ticket_id),
+                ~sa.exists().where(same_tag(st, tt)),
+            )))
         differs = sa.or_(
-            *(t.c[name].is_distinct_from(s.c[name]) for name in _TICKET_VALUES),
+            *(t.c[name].is_distinct_from(s.c[name]) for name in values),
             *(sa.exists().where(tags.c.source == s.c.source, tags.c.ticket_id == s.c.id)
               for tags in (added_tags, removed_tags)),
         )
@@ -407,8 +430,10 @@ class _Run:
             sa.func.count(sa.case((sa.and_(t.c.id.is_not(None), differs), 1))),
         ).select_from(s.outerjoin(t, sa.and_(t.c.source == s.c.source, t.c.id == s.c.id)))).one()
 
+        if existing and absent:
+            self.kept_columns = absent
         if staged > existing or changed:  # else the file says what the database says
-            self._upsert(t, s, ["source", "id"], _TICKET_VALUES)
+            self._upsert(t, s, ["source", "id"], _TICKET_VALUES, update=values)
             if execute(sa.select(sa.func.count()).select_from(removed_tags)).scalar_one():
                 execute(sa.delete(tt).where(sa.exists().where(same_tag(removed_tags, tt))))
             execute(tt.insert().from_select(["source", "ticket_id", "tag"], sa.select(added_tags)))
@@ -464,8 +489,10 @@ class _Run:
         return new_count, changed, staged - new_count - changed
 
     def _upsert(self, table: sa.Table, staged: sa.Table, key: list[str], values: list[str],
-                where: sa.ColumnElement | None = None) -> None:
-        """INSERT … SELECT … ON CONFLICT (key) DO UPDATE only the rows where a value differs."""
+                where: sa.ColumnElement | None = None, *,
+                update: list[str] | None = None) -> None:
+        """INSERT … SELECT … ON CONFLICT (key) DO UPDATE only the rows where a value differs;
+        a row already there has only the `update` columns compared and set (default: all)."""
         if self.dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert
         else:  # PostgreSQL, and DuckDB, whose dialect is PostgreSQL's
@@ -475,11 +502,12 @@ class _Run:
         # SQLite needs a WHERE to tell the upsert's ON from a join's.
         rows = rows.where(where if where is not None else sa.true())
         statement = insert(table).from_select(columns, rows)
+        update = values if update is None else update
         statement = statement.on_conflict_do_update(
             index_elements=key,
-            set_={name: statement.excluded[name] for name in values},
+            set_={name: statement.excluded[name] for name in update},
             where=sa.or_(*(table.c[name].is_distinct_from(statement.excluded[name])
-                           for name in values)),
+                           for name in update)),
         )
         self.connection.execute(statement)
 

@@ -543,7 +543,7 @@ def test_progress_and_report_json(db, tmp_path):
     assert {key: data[key] for key in data if key != "seconds"} == {
         "tickets_read": 2, "tickets_new": 2, "tickets_updated": 0, "tickets_unchanged": 0,
         "surveys_read": 1, "surveys_new": 1, "surveys_updated": 0, "surveys_unchanged": 0,
-        "bad_rows": [], "bad_row_count": 0, "written": True,
+        "bad_rows": [], "bad_row_count": 0, "written": True, "kept_columns": [],
     }
     assert data["seconds"] >= 0
 
