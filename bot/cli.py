@@ -194,20 +194,30 @@ def ask_command(question, as_json, conversation, settings):
                         ["printf 'FCR last week\\nand tier 2?\\n' | kpibot ask - --conversation"])
     answerer = QuestionAnswerer.from_settings(settings)
     if question != "-":
-        answer = answerer.ask(question)
+        answer = answerer.ask(valid_text(question))
         if answer.refusal is not None:
             raise answer.refusal
         click.echo(json.dumps(answer.to_json()) if as_json else answer.text())
         return
     worst, previous = 0, None
     for line in sys.stdin:  # exactly one answer per line read, blank lines included
-        text, code, answer = _answer_line(answerer, line.rstrip("\r\n"), as_json, previous)
+        text, code, answer = _answer_line(answerer, valid_text(line.rstrip("\r\n")), as_json,
+                                          previous)
         click.echo(text)
         worst = max(worst, code)
         if conversation and answer is not None and answer.result is not None:
             previous = answer.result.query
     if worst:
         sys.exit(worst)
+
+
+def valid_text(text: str) -> str:
+    """`text` as valid Unicode: bytes that were not UTF-8 (which Python reads from a terminal or
+    a pipe as lone surrogates) become U+FFFD, so no answer, JSON included, carries them."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _answer_line(answerer, question: str, as_json: bool, previous=None):

@@ -6,6 +6,8 @@ Slack-free, so the command line and the Slack cards say the same thing the same 
 
 from __future__ import annotations
 
+import re
+
 from datetime import date
 
 from kpi_engine.metrics import Metric
@@ -123,12 +125,22 @@ def bucket_label(step: Granularity, day: date, *, with_year: bool = False) -> st
             return f"{month} {day.year}"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def printable_label(value: str) -> str:
+    """A group's name on one line: tabs, line breaks and other control characters (which an
+    imported name may carry) become one space, so a table's columns stay aligned."""
+    return _CONTROL.sub(" ", value)
+
+
 def group_labels(result) -> list[list[str]]:
     """The group cells of each row: its values ("(none)" for a missing one), or for a trend
     the bucket's label."""
     step = result.query.trend
     if step is None:
-        return [["(none)" if v is None else v for _, v in row.group] for row in result.rows]
+        return [["(none)" if v is None else printable_label(v) for _, v in row.group]
+                for row in result.rows]
     days = [date.fromisoformat(row.group[0][1]) for row in result.rows]
     with_year = len({day.year for day in days}) > 1
     return [[bucket_label(step, day, with_year=with_year)] for day in days]

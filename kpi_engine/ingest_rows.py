@@ -158,12 +158,15 @@ TicketParser = Callable[[list[str], int], tuple[tuple, tuple[str, ...]]]
 SurveyParser = Callable[[list[str], int], tuple]
 
 
-def _key_and_source(fields: list[str], width: int, i_key: int, key: str,
+def _key_and_source(fields: list[str], columns: Sequence[str], i_key: int, key: str,
                     i_source: int) -> tuple[str, str]:
-    """Check the row's width and read its ticket key and source; appends the empty value an
-    absent column reads (see `_positions`)."""
-    if len(fields) != width:
-        raise _width_error(width, len(fields))
+    """Check the row's width and characters and read its ticket key and source; appends the
+    empty value an absent column reads (see `_positions`)."""
+    if len(fields) != len(columns):
+        raise _width_error(len(columns), len(fields))
+    if "\x00" in "".join(fields):  # no database stores it the same way (PostgreSQL refuses it)
+        column = next(name for name, value in zip(columns, fields) if "\x00" in value)
+        raise RowError(column, f"{column} contains a NUL character (\\x00): not text")
     fields.append("")
     ticket_id = fields[i_key].strip()
     if not ticket_id or len(ticket_id) > MAX_LENGTHS[key]:
@@ -176,14 +179,13 @@ def _key_and_source(fields: list[str], width: int, i_key: int, key: str,
 
 def ticket_parser(columns: Sequence[str]) -> TicketParser:
     """A function (fields, line) → (staged ticket tuple, tags) for files with header `columns`."""
-    width = len(columns)
     (i_id, i_created, i_first, i_solved, i_status, i_channel, i_priority, i_tier, i_team,
      i_agent, i_customer, i_replies, i_messages, i_reopens, i_escalated, i_handle, i_hold,
      i_tags, i_source, i_slack_channel, i_thread) = _positions(columns, TICKET_COLUMNS)
     small = _SMALL_INTEGERS
 
     def parse(fields: list[str], line: int) -> tuple[tuple, tuple[str, ...]]:
-        ticket_id, source = _key_and_source(fields, width, i_id, "id", i_source)
+        ticket_id, source = _key_and_source(fields, columns, i_id, "id", i_source)
         created = _timestamp(fields[i_created].strip(), "created_at")
         first = _optional_timestamp(fields[i_first].strip(), "first_response_at")
         if first is not None and first < created:
@@ -263,12 +265,11 @@ def survey_parser(columns: Sequence[str]) -> SurveyParser:
 
     A row records a request when it has `sent_at`, a response when it has `score` and
     `responded_at`, or both; a `comment` belongs to a response."""
-    width = len(columns)
     (i_ticket, i_kind, i_sent, i_score, i_responded, i_comment,
      i_source) = _positions(columns, SURVEY_COLUMNS)
 
     def parse(fields: list[str], line: int) -> tuple:
-        ticket_id, source = _key_and_source(fields, width, i_ticket, "ticket_id", i_source)
+        ticket_id, source = _key_and_source(fields, columns, i_ticket, "ticket_id", i_source)
         kind = fields[i_kind].strip().lower()
         scale = _SCALES.get(kind)
         if scale is None:

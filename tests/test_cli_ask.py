@@ -9,6 +9,7 @@ Sunday 2026-11-22 14:05 UTC. Every expected value is worked out by hand next to 
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -345,3 +346,27 @@ def test_an_unloadable_model_is_named_in_the_json_assumptions(desk, capsys, monk
     notes = [line for line in answer["assumptions"] if "language model was not used" in line]
     assert len(notes) == 1
     assert "nosuchprovider:x" in notes[0]
+
+
+def test_invalid_utf8_on_stdin_is_replaced_and_the_json_stays_valid(desk):
+    """Bytes that are not UTF-8 (here \\xff\\xfe, and a lone \\xed\\xa0\\x80) reach the reader as
+    U+FFFD: every line is strict JSON with no lone surrogate, one line per question."""
+    import subprocess
+    import sys
+
+    stdin = (b"what was FCR last week for tier 1? \xff\xfe\n"
+             b"\xed\xa0\x80\xff\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "-", "--json", "--db", desk, "--now", NOW],
+        input=stdin, capture_output=True, timeout=60,
+        env={**os.environ, "KPIBOT_ERROR_LOG": os.devnull, "LC_ALL": "C"})
+    lines = done.stdout.decode("utf-8").splitlines()  # strict: fails on any invalid byte
+    assert len(lines) == 2
+    first, second = (json.loads(line) for line in lines)
+    assert first["question"] == "what was FCR last week for tier 1? \ufffd\ufffd"
+    assert first["value"] == pytest.approx(4 / 7)
+    assert "error" in second
+    for line in lines:
+        assert not any(0xD800 <= ord(c) <= 0xDFFF for c in json.loads(line)["question"])
+        line.encode("utf-8")  # no lone surrogate survives
+    assert b"Traceback" not in done.stderr

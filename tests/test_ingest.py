@@ -579,3 +579,21 @@ def test_bulk_load_into_an_empty_table_keeps_indexes_and_constraints(db, tmp_pat
         with pytest.raises(sa.exc.IntegrityError), db.begin() as connection:
             connection.execute(
                 ticket_tags.insert().values(source="import", ticket_id="nope", tag="x"))
+
+
+def test_a_nul_character_rejects_its_row_by_line_and_column_on_every_backend(db, tmp_path):
+    """PostgreSQL cannot store \\x00 in text and SQLite would keep it as is: the row is bad,
+    named by its line and column, and nothing is written; with skip_bad the others are."""
+    tickets_path = write(tmp_path, "tickets.csv", HEADER, ticket(id="A"),
+                         ticket(id="B", agent="Asha\x00Rao"), ticket(id="C"))
+    surveys_path = write(tmp_path, "surveys.csv", SURVEY_HEADER,
+                         survey("A", score="5", responded_at="2026-11-03T09:00:00Z",
+                                comment="great\x00"))
+    report = rejection(db, tickets_path, surveys_path)
+    assert [(Path(bad.file).name, bad.line, bad.column) for bad in report.bad_rows] == [
+        ("tickets.csv", 3, "agent"), ("surveys.csv", 2, "comment")]
+    assert "NUL" in report.bad_rows[0].reason
+    assert dump(db) == {name: [] for name in dump(db)}
+
+    import_csv(db, tickets_path, skip_bad=True)
+    assert [row[1] for row in ticket_rows(db)] == ["A", "C"]

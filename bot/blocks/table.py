@@ -24,6 +24,8 @@ MAX_TABLE_ROWS = 50  # rows shown in Slack even when more would fit
 MAX_CELL = 40  # characters of a group label in the table
 PLAIN_DIGITS = {Unit.RATIO: 4, Unit.SECONDS: 1, Unit.COUNT: 2, Unit.SCORE: 2}
 FORMULA_STARTS = ("=", "+", "-", "@")
+# A backtick in a name would end the code block the table is in: shown as a look-alike.
+CODE_SAFE_BACKTICK = "\u02cb"
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def table_lines(result: KpiResult) -> list[str]:
         header.append("change")
     table = [header]
     for row, labels in zip(result.rows, group_labels(result)):
-        cells = [clip(label, MAX_CELL) for label in labels]
+        cells = [clip(label.replace("`", CODE_SAFE_BACKTICK), MAX_CELL) for label in labels]
         cells += [format_value(metric, row.current.value), f"{row.current.n:,}"]
         cells += [format_value(metric, value) for value in row_percentiles(row, percentiles)]
         if compared:

@@ -43,7 +43,11 @@ _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget)\b.{0,30}\b(?:instructions?|prompts?|rules|above)\b"
     r"|\bsystem\s+prompt\b|\byou\s+are\s+now\b|\bact\s+as\b"
     r"|\b(?:drop|truncate|alter)\s+table\b|\bdelete\s+from\b|\binsert\s+into\b"
-    r"|\bupdate\s+\w+\s+set\b|\bunion\s+(?:all\s+)?select\b|;\s*--|\bselect\s+\*",
+    r"|\bupdate\s+\w+\s+set\b|\bunion\s+(?:all\s+)?select\b|;\s*--|\bselect\s+\*"
+    # more SQL: "TRUNCATE tickets", "select count(*) from tickets", "SELECT AVG(score) FROM …"
+    r"|\btruncate\b|(?:^|;)\s*select\b|\b(?:count|avg|sum|min|max)\s*\(\s*[\w*]"
+    # and shell: "rm -rf / tickets", "sudo …", "$(…)", "`…`", "&& …", "| sh"
+    r"|\brm\s+-\w|\bsudo\s|\$\(|`|&&|\|\s*(?:ba)?sh\b|\bchmod\s|\bcurl\s+-?\w",
     re.IGNORECASE)
 _SURVEY_KINDS = {kind.value for kind in SurveyKind}
 # "vs the week before": the period before the one asked about, by the contract's rule

@@ -135,3 +135,22 @@ def test_a_weekly_trend_across_new_year_names_the_years():
         "week of 29 Dec 2025  70.0%  40",
         "week of 5 Jan 2026   75.0%  44",
     ]
+
+
+def test_names_with_backticks_tabs_and_line_breaks_keep_the_table_aligned():
+    """Imported names may carry anything: a tab or a line break becomes a space, and a run of
+    backticks (which would close the code block) a look-alike, so every line has its columns
+    where the header has them."""
+    rows = [row({"agent": "Ann\tLee"}, 0.81, 412), row({"agent": "Bo```b\nSmith"}, 0.5, 8),
+            row({"agent": "Cy"}, 0.25, 4)]
+    message = result_message(result(rows=rows, group_by=(Dimension.AGENT,)))
+    assert_valid_message(message)
+    table = text_of(message.blocks, ids.ANSWER_TABLE)
+    assert table.count(FENCE) == 2 and table.startswith(FENCE) and table.endswith(FENCE)
+    lines = table.splitlines()[1:-1]
+    assert lines == [
+        "agent         value    n",
+        "Ann Lee       81.0%  412",
+        "Boˋˋˋb Smith  50.0%    8",
+        "Cy            25.0%    4",
+    ]
