@@ -218,7 +218,9 @@ def _record_columns(metric: Metric, query: KpiQuery, context: CompileContext, sc
     value = None
     match metric.aggregation:
         case Aggregation.COUNT:
-            columns.append(sa.literal_column("1").label(f"{prefix}record"))
+            counted = (sa.literal_column("1") if metric.condition is None
+                       else sa.case((metric.condition(scope), 1)))
+            columns.append(counted.label(f"{prefix}record"))
         case Aggregation.MEAN:
             value = metric.measure(scope)
             columns.append(value.label(f"{prefix}x"))
@@ -259,7 +261,7 @@ def _aggregates(
     c = rows.c
     match metric.aggregation:
         case Aggregation.COUNT:
-            columns = [sa.func.count().label(f"{prefix}n")]
+            columns = [sa.func.count(c[f"{prefix}record"]).label(f"{prefix}n")]
         case Aggregation.MEAN:
             x = c[f"{prefix}x"]
             columns = [sa.func.count(x).label(f"{prefix}n"),

@@ -10,7 +10,8 @@ The SQL is written against a `Scope`: the aliased tables of the query and the di
 helpers. A MEAN metric gives `measure`, the number to average (NULL = left out). A SHARE metric
 gives `condition`, what a record must satisfy to count as a success, and optionally `eligible`,
 which records count at all (default: every record of the period) — "the share of eligible
-records where the condition holds". COUNT metrics need neither.
+records where the condition holds". A COUNT metric counts the records of the period, or with a
+`condition` only those where it holds (the escalated tickets).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from kpi_engine.vocabulary import (
     Aggregation,
     Anchor,
     Direction,
+    Frame,
     Population,
     SurveyKind,
     Unit,
@@ -95,6 +97,22 @@ class Metric:
     # Quality KPIs that must not worsen while this efficiency KPI improves: the guardrails a
     # digest checks, because faster handling that brings customers back is no improvement.
     quality_partners: tuple[str, ...] = ()
+    # What the KPI is about, in the words people ask with ("reply", "close", "waiting"): with
+    # the way a question asks (its `frame`: "how long", "how many", "what share"), they pick
+    # the KPI when no name of it is used — "how long does it take us to close tickets" is the
+    # resolution time, "how many tickets did we close" the resolved count.
+    concepts: tuple[str, ...] = ()
+
+    @property
+    def frame(self) -> Frame:
+        """How a question asks for this KPI: a duration, a count, or a share (scores too)."""
+        match self.unit:
+            case Unit.SECONDS:
+                return Frame.DURATION
+            case Unit.COUNT:
+                return Frame.COUNT
+            case Unit.RATIO | Unit.SCORE:
+                return Frame.SHARE
 
     @property
     def has_wilson_interval(self) -> bool:
@@ -199,6 +217,7 @@ METRICS: tuple[Metric, ...] = (
         unit=Unit.COUNT, direction=Direction.NEUTRAL, population=Population.TICKETS,
         anchor=Anchor.CREATED, aggregation=Aggregation.COUNT,
         definition="number of tickets created in the period",
+        concepts=("come in", "came in", "coming in", "comes in", "created", "create", "new", "received", "receive", "get", "got", "opened", "submitted", "inbound", "incoming", "raised", "logged", "contacted", "contact us", "reached out", "volume"),
     ),
     Metric(
         id="resolved", label="Resolved tickets",
@@ -207,6 +226,7 @@ METRICS: tuple[Metric, ...] = (
         unit=Unit.COUNT, direction=Direction.HIGHER, population=Population.TICKETS,
         anchor=Anchor.SOLVED, aggregation=Aggregation.COUNT,
         definition="number of tickets solved in the period (by solved_at)",
+        concepts=("close", "closed", "closes", "closing", "resolve", "resolved", "resolves", "resolving", "solve", "solved", "solves", "solving", "fix", "fixed", "done", "handled", "complete", "completed"),
     ),
     Metric(
         id="backlog", label="Backlog",
@@ -215,6 +235,7 @@ METRICS: tuple[Metric, ...] = (
         unit=Unit.COUNT, direction=Direction.LOWER, population=Population.TICKETS,
         anchor=Anchor.PERIOD_END, aggregation=Aggregation.COUNT,
         definition="tickets created before the period's end and not solved by then",
+        concepts=("open", "still open", "waiting", "pending", "unresolved", "unsolved", "in the queue", "in queue", "queued", "outstanding", "unanswered", "left", "sitting", "stuck", "not closed", "not resolved", "not solved"),
     ),
     Metric(
         id="frt", label="First response time",
@@ -226,6 +247,7 @@ METRICS: tuple[Metric, ...] = (
         measure=lambda s: s.seconds_between(_t(s).first_response_at, _t(s).created_at),
         definition="mean time from a ticket's creation to the first human agent reply, "
                    "over tickets created in the period that have a reply",
+        concepts=("reply", "replying", "replied", "respond", "responding", "responded", "answer", "answering", "answered", "get back", "first reply", "first response", "first touch", "pick up", "picked up"),
     ),
     Metric(
         id="resolution_time", label="Resolution time",
@@ -237,6 +259,7 @@ METRICS: tuple[Metric, ...] = (
         measure=lambda s: s.seconds_between(_t(s).solved_at, _t(s).created_at),
         definition="mean time from creation to the final solve (reopens included), "
                    "over tickets solved in the period",
+        concepts=("close", "closing", "resolve", "resolving", "solve", "solving", "fix", "fixing", "resolution"),
     ),
     Metric(
         id="aht", label="Average handle time",
@@ -247,6 +270,7 @@ METRICS: tuple[Metric, ...] = (
         measure=lambda s: _t(s).handle_time_seconds,
         definition="mean agent working time (talk + hold + after-contact work) over tickets "
                    "solved in the period that record it",
+        concepts=("handle", "handling", "work on", "working on", "spend on", "spent on", "talk"),
     ),
     Metric(
         id="hold_time", label="Hold time",
@@ -255,6 +279,7 @@ METRICS: tuple[Metric, ...] = (
         anchor=Anchor.SOLVED, aggregation=Aggregation.MEAN, has_percentiles=True,
         measure=lambda s: _t(s).hold_time_seconds,
         definition="mean customer time on hold over tickets solved in the period that record it",
+        concepts=("hold", "on hold", "held"),
     ),
     Metric(
         id="fcr", label="First contact resolution",
@@ -280,6 +305,7 @@ METRICS: tuple[Metric, ...] = (
                            "after the first",
             ),
         },
+        concepts=("first contact", "first touch", "one touch", "first time", "first go", "single touch", "one reply", "first reply"),
     ),
     Metric(
         id="contacts_to_resolution", label="Contacts to resolution",
@@ -289,22 +315,25 @@ METRICS: tuple[Metric, ...] = (
         anchor=Anchor.SOLVED, aggregation=Aggregation.MEAN,
         measure=lambda s: _t(s).customer_messages,
         definition="mean number of customer messages over tickets solved in the period",
+        concepts=("contacts to resolve", "messages to resolve", "contacts to solve", "messages to solve", "messages to close", "contacts to close", "touches", "back and forth"),
     ),
     Metric(
         id="reopen_rate", label="Reopen rate",
-        synonyms=("reopen rate", "reopens", "reopened tickets", "reopened"),
+        synonyms=("reopen rate", "reopening rate", "rate of reopens"),
         unit=Unit.RATIO, direction=Direction.LOWER, population=Population.TICKETS,
         anchor=Anchor.SOLVED, aggregation=Aggregation.SHARE,
         condition=lambda s: _t(s).reopens >= 1,
         definition="share of tickets solved in the period that were reopened at least once",
+        concepts=("reopened", "reopen", "reopens", "reopening"),
     ),
     Metric(
         id="escalation_rate", label="Escalation rate",
-        synonyms=("escalation rate", "escalations", "escalated tickets", "escalated"),
+        synonyms=("escalation rate", "escalated rate", "rate of escalations"),
         unit=Unit.RATIO, direction=Direction.LOWER, population=Population.TICKETS,
         anchor=Anchor.CREATED, aggregation=Aggregation.SHARE,
         condition=lambda s: _t(s).escalated,
         definition="share of tickets created in the period that were escalated",
+        concepts=("escalated", "escalate", "escalations", "escalation", "escalating"),
     ),
     Metric(
         id="response_rate", label="Response rate",
@@ -313,6 +342,7 @@ METRICS: tuple[Metric, ...] = (
         anchor=Anchor.CREATED, aggregation=Aggregation.SHARE,
         condition=lambda s: _t(s).first_response_at.is_not(None),
         definition="share of tickets created in the period that got a first response",
+        concepts=("answered", "replied", "responded", "got a reply", "get a reply", "got a response", "get a response", "got answered", "reply", "response"),
     ),
     Metric(
         id="service_level", label="Service level",
@@ -323,6 +353,7 @@ METRICS: tuple[Metric, ...] = (
         eligible=_answered_or_due,
         definition="share of tickets created in the period first answered within {target}; "
                    "an unanswered ticket counts as missed once its target has passed",
+        concepts=("within sla", "in sla", "within the sla", "on time", "within target", "in time", "inside sla", "met sla", "meet sla", "sla", "breached", "breach"),
     ),
     Metric(
         id="csat", label="Customer satisfaction (CSAT)",
@@ -340,6 +371,7 @@ METRICS: tuple[Metric, ...] = (
                 definition="mean CSAT score (1–5) of the responses in the period",
             ),
         },
+        concepts=("happy", "happier", "unhappy", "satisfied", "dissatisfied", "satisfaction", "pleased", "rate us", "rating", "ratings"),
     ),
     Metric(
         id="ces", label="Customer effort score (CES)",
@@ -350,6 +382,7 @@ METRICS: tuple[Metric, ...] = (
         details=(Detail(name="share_easy", expression=lambda s: _share(_score(s) >= 5)),),
         definition="mean CES 2.0 score (1–7, 7 = strongly agree it was easy; higher is better) "
                    "of the responses in the period",
+        concepts=("effort", "easy", "easier", "hard", "effortless", "difficult"),
     ),
     Metric(
         id="nps", label="Net promoter score (NPS)",
@@ -362,6 +395,7 @@ METRICS: tuple[Metric, ...] = (
             Detail(name="detractors", expression=lambda s: _share(_score(s) <= 6)),
         ),
         definition="100 × (share of NPS responses scoring 9–10 − share scoring 0–6) in the period",
+        concepts=("recommend", "promoters", "promoter", "detractors", "loyal", "loyalty"),
     ),
     Metric(
         id="nia", label="Next issue avoidance",
@@ -370,14 +404,45 @@ METRICS: tuple[Metric, ...] = (
         anchor=Anchor.SOLVED, aggregation=Aggregation.SHARE, condition=_no_next_issue,
         definition="share of tickets solved in the period whose customer opened no other "
                    "ticket within 7 days after the solve",
+        concepts=("come back", "came back", "coming back", "return", "returned", "repeat", "contact again", "contacted again", "write back", "next issue"),
     ),
     Metric(
         id="complaint_rate", label="Complaint rate",
-        synonyms=("complaint rate", "complaints", "complaint share"),
+        synonyms=("complaint rate", "complaint share", "rate of complaints"),
         unit=Unit.RATIO, direction=Direction.LOWER, population=Population.TICKETS,
         anchor=Anchor.CREATED, aggregation=Aggregation.SHARE,
         condition=lambda s: s.tagged("complaint"),
         definition="share of tickets created in the period tagged complaint",
+        concepts=("complaints", "complaint", "complained", "complain", "complaining"),
+    ),
+    Metric(
+        id="escalations", label="Escalations",
+        synonyms=("escalations count", "number of escalations", "escalated count",
+                  "escalation count"),
+        unit=Unit.COUNT, direction=Direction.LOWER, population=Population.TICKETS,
+        anchor=Anchor.CREATED, aggregation=Aggregation.COUNT,
+        condition=lambda s: _t(s).escalated,
+        definition="number of tickets created in the period that were escalated",
+        concepts=("escalated", "escalate", "escalations", "escalation", "escalating"),
+    ),
+    Metric(
+        id="reopened", label="Reopened tickets",
+        synonyms=("reopened count", "number of reopens", "reopen count", "reopens count"),
+        unit=Unit.COUNT, direction=Direction.LOWER, population=Population.TICKETS,
+        anchor=Anchor.SOLVED, aggregation=Aggregation.COUNT,
+        condition=lambda s: _t(s).reopens >= 1,
+        definition="number of tickets solved in the period that were reopened at least once",
+        concepts=("reopened", "reopen", "reopens", "reopening"),
+    ),
+    Metric(
+        id="complaints", label="Complaints",
+        synonyms=("complaints count", "number of complaints", "complaint count",
+                  "complaint tickets"),
+        unit=Unit.COUNT, direction=Direction.LOWER, population=Population.TICKETS,
+        anchor=Anchor.CREATED, aggregation=Aggregation.COUNT,
+        condition=lambda s: s.tagged("complaint"),
+        definition="number of tickets created in the period tagged complaint",
+        concepts=("complaints", "complaint", "complained", "complain", "complaining"),
     ),
     Metric(
         id="survey_response_rate", label="Survey response rate",
@@ -388,6 +453,7 @@ METRICS: tuple[Metric, ...] = (
         condition=lambda s: s.responses.c.ticket_id.is_not(None),
         definition="share of survey requests sent in the period that got a response"
                    + SURVEY_RATE_NOTE,
+        concepts=("surveys answered", "answer surveys", "answered surveys", "respond to surveys", "fill in surveys", "fill out surveys", "survey responses", "surveys back"),
     ),
 )
 

@@ -16,7 +16,7 @@ from kpi_engine.errors import UnknownNameError, UserError
 from kpi_engine.metrics import Metric, get_metric
 from kpi_engine.periods import Period
 from kpi_engine.stats import Interval
-from kpi_engine.vocabulary import FIXED_VALUES, Dimension, Granularity, Population
+from kpi_engine.vocabulary import FIXED_VALUES, Dimension, Granularity, Population, Statistic
 
 MAX_GROUP_BY = 2
 
@@ -53,10 +53,13 @@ def parse_granularity(name: str) -> Granularity:
 
 @dataclass(frozen=True, kw_only=True)
 class Filter:
-    """Records whose `dimension` is any of `values` (for tags: carry any of them)."""
+    """Records whose `dimension` is any of `values` (for tags: carry any of them); with
+    `exclude`, records whose dimension is none of them — a missing value included — ("excluding
+    chat": every other channel; for tags: carry none of them)."""
 
     dimension: Dimension
     values: tuple[str, ...]
+    exclude: bool = False
 
     def __post_init__(self) -> None:
         values = tuple(dict.fromkeys(value.strip() for value in self.values if value.strip()))
@@ -85,6 +88,36 @@ class Filter:
         return cls(dimension=parse_dimension(name), values=tuple(values.split(",")))
 
 
+THRESHOLD_OPERATORS = ("<", "<=", ">", ">=")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Threshold:
+    """Keep only the groups of a breakdown whose value is `op` `value` ("agents with CSAT
+    under 80%": < 0.8); the value is in the KPI's unit (a ratio as a fraction, seconds)."""
+
+    op: str
+    value: float
+
+    def __post_init__(self) -> None:
+        if self.op not in THRESHOLD_OPERATORS:
+            raise UserError(f"a threshold compares with one of {', '.join(THRESHOLD_OPERATORS)}")
+
+    def holds(self, value: float | None) -> bool:
+        """Whether a group of `value` passes (a group with no data never does)."""
+        if value is None:
+            return False
+        match self.op:
+            case "<":
+                return value < self.value
+            case "<=":
+                return value <= self.value
+            case ">":
+                return value > self.value
+            case ">=":
+                return value >= self.value
+
+
 @dataclass(frozen=True, kw_only=True)
 class KpiQuery:
     """One KPI over one period, filtered, optionally broken down and compared."""
@@ -101,6 +134,10 @@ class KpiQuery:
     # one row per day/week/month of the period, in time order; percentiles, when asked, are
     # given for each bucket as for each group of a breakdown; a comparison is of the total
     trend: Granularity | None = None
+    # only the groups past this (a breakdown only)
+    threshold: Threshold | None = None
+    # the statistic that is the value: the median or p90 of a time KPI when asked (None: mean)
+    statistic: Statistic | None = None
     assumptions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -130,6 +167,14 @@ class KpiQuery:
                              f"top 3 agents by {metric.id}"])
         if self.previous is not None:
             object.__setattr__(self, "compare", True)
+        if self.threshold is not None and not self.group_by:
+            raise UserError("a threshold picks groups of a breakdown: say by what",
+                            [f"agents with {metric.id} under …", f"{metric.id} by team"])
+        if self.statistic is Statistic.MEAN:
+            object.__setattr__(self, "statistic", None)
+        if self.statistic is not None and not metric.has_percentiles:
+            raise UserError(f"{metric.label} has no {self.statistic.value}: it is not a time "
+                            "measured per ticket", [f"{metric.id}"])
 
     @property
     def metric_entry(self) -> Metric:

@@ -68,6 +68,25 @@ class Granularity(Enum):
     MONTH = "month"
 
 
+class Statistic(Enum):
+    """Which statistic of a time KPI is its value: the mean by default; the median ("typical")
+    or the 90th percentile when asked."""
+
+    MEAN = "mean"
+    MEDIAN = "median"
+    P90 = "p90"
+
+
+class Frame(Enum):
+    """How a question asks about a KPI, which picks the KPI among those its words concern:
+    "how long/how fast …" a duration, "how many …" a count, "what share/how often …" a
+    rate or share. Each KPI is in the frame of its unit (a score's is SHARE: "how satisfied")."""
+
+    DURATION = "duration"
+    COUNT = "count"
+    SHARE = "share"
+
+
 class SurveyKind(Enum):
     CSAT = "csat"
     CES = "ces"

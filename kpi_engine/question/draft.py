@@ -16,9 +16,9 @@ from kpi_engine.engine import nearest
 from kpi_engine.errors import UnknownNameError, UserError
 from kpi_engine.metrics import get_metric
 from kpi_engine.periods import Period, default_period, parse_period
-from kpi_engine.query import MAX_GROUP_BY, Filter, KpiQuery, parse_dimension
+from kpi_engine.query import MAX_GROUP_BY, Filter, KpiQuery, Threshold, parse_dimension
 from kpi_engine.question.lexicon import Lexicon
-from kpi_engine.vocabulary import Dimension, Granularity
+from kpi_engine.vocabulary import Dimension, Granularity, Statistic
 
 DEFAULT_PERIOD_ASSUMPTION = "no period given: last 7 days"
 DEFAULT_TOP = 5  # groups shown for "top agents" with no number
@@ -41,7 +41,7 @@ class Assumption(str):
 
 
 class FilterDraft(BaseModel):
-    """Keep only records whose dimension has one of the values."""
+    """Keep only records whose dimension has one of the values (with `exclude`: none of them)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -49,6 +49,20 @@ class FilterDraft(BaseModel):
                                         "customer, kind")
     values: list[str] = Field(description="the values as the question names them, e.g. ['1'] "
                                           "for tier 1, ['chat', 'email'], ['Asha']")
+    exclude: bool = Field(False, description="true when the question leaves these values out "
+                                             "('excluding chat', 'except tier 1', 'other than "
+                                             "billing')")
+
+
+class ThresholdDraft(BaseModel):
+    """Only the groups of a breakdown past a threshold ("agents with CSAT under 80%")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    op: Literal["<", "<=", ">", ">="] = Field(description="'under 80%' -> '<', 'over 2 "
+                                                           "hours' -> '>', 'at least' -> '>='")
+    value: float = Field(description="in the KPI's unit: a rate as a fraction (80% -> 0.8), a "
+                                     "time in seconds (2 hours -> 7200), a count or score as is")
 
 
 class QueryDraft(BaseModel):
@@ -74,8 +88,15 @@ class QueryDraft(BaseModel):
                                                                 "for the worst groups first")
     limit: int | None = Field(None, description="how many groups to show ('top 3' -> 3; 'which "
                                                 "agent had the best' -> 1)")
-    percentiles: bool = Field(False, description="true when the question asks for a median, "
-                                                 "p90 or percentiles")
+    percentiles: bool = Field(False, description="true when the question asks for the "
+                                                 "percentiles (the distribution) of a time KPI")
+    statistic: Literal["mean", "median", "p90"] | None = Field(
+        None, description="the statistic the question asks for as the value of a time KPI: "
+                          "'median' (also 'typical'), 'p90' (90th percentile), 'mean' "
+                          "('average'); null when it names none")
+    threshold: ThresholdDraft | None = Field(
+        None, description="only the groups past a threshold, for a breakdown ('agents with "
+                          "CSAT under 80%', 'teams with FRT over 2 hours')")
     trend: Literal["day", "week", "month", "auto"] | None = Field(
         None, description="one value per day, week or month of the period ('by day', "
                           "'daily', 'per week', 'monthly'); 'auto' for a trend or 'over time' "
@@ -128,7 +149,7 @@ def resolve_draft(draft: QueryDraft, workspace: Workspace,
     for item in draft.filters:
         dimension = parse_dimension(item.dimension)
         values, note = resolve_values(dimension, item.values, workspace.lexicon)
-        filters.append(Filter(dimension=dimension, values=values))
+        filters.append(Filter(dimension=dimension, values=values, exclude=item.exclude))
         if note:
             notes.append(note)
     group_by = tuple(dict.fromkeys(parse_dimension(name) for name in draft.group_by))
@@ -141,6 +162,7 @@ def resolve_draft(draft: QueryDraft, workspace: Workspace,
                          else f"top 3 agents by {metric.id}"])
     percentiles = percentiles_for(metric.id, draft.percentiles, asked=draft.percentiles,
                                   notes=notes)
+    statistic = statistic_for(metric.id, draft.statistic, notes)
     trend = None
     if draft.trend is not None:
         if group_by:
@@ -157,8 +179,24 @@ def resolve_draft(draft: QueryDraft, workspace: Workspace,
         limit=draft.limit if group_by else None,
         worst_first=draft.order == "worst" and trend is None,
         trend=trend,
+        threshold=(Threshold(op=draft.threshold.op, value=draft.threshold.value)
+                   if draft.threshold is not None else None),
+        statistic=statistic,
         assumptions=tuple(notes),
     )
+
+
+def statistic_for(metric_id: str, asked: str | None, notes: list) -> Statistic | None:
+    """The statistic that is the value: a median or p90 for time KPIs; asked of another KPI,
+    the answer gives its usual value and says why."""
+    if asked is None or asked == Statistic.MEAN.value:
+        return None
+    metric = get_metric(metric_id)
+    if not metric.has_percentiles:
+        notes.append(Assumption(f"a {asked} exists for time KPIs only; {metric.label} is shown "
+                                "as usual", "statistic"))
+        return None
+    return Statistic(asked)
 
 
 def trend_step(step: str, period: Period, notes: list) -> Granularity:
