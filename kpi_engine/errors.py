@@ -7,6 +7,7 @@ Exception tree:
     │   ├── UnknownNameError      an unknown metric, dimension or value (suggests near names)
     │   ├── PeriodError           a period that cannot be read or cannot exist
     │   ├── QuestionRefused       a question that names no KPI, or could mean two things
+    │   │   ├── NotAQuestion      not a question at all: code, instructions, empty, too long
     │   │   └── NotAFollowUp      a reply in a thread that is people talking, not a follow-up
     │   ├── ImportRejected        a CSV with bad rows (carries the row report)
     │   └── DatabaseUnavailable   the database cannot be reached or opened
@@ -45,6 +46,11 @@ class PeriodError(UserError):
 class QuestionRefused(UserError):
     """A question that cannot be mapped to one KPI query: off-topic, empty, or ambiguous (then
     the suggestions are the readings to choose from)."""
+
+
+class NotAQuestion(QuestionRefused):
+    """Text that is no question to read (SQL or shell, instructions to a model, nothing, or
+    too long): refused outright, never handed to a language model either."""
 
 
 class NotAFollowUp(QuestionRefused):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from kpi_engine.errors import QuestionRefused, UnknownNameError
+from kpi_engine.errors import NotAQuestion, QuestionRefused, UnknownNameError
 from kpi_engine.metrics import get_metric
 from kpi_engine.periods import PeriodKind, find_periods
 from kpi_engine.query import KpiQuery
@@ -104,15 +104,15 @@ def read(text: str, workspace: Workspace) -> Reading:
 
 def _clean(text: str) -> str:
     if len(text) > MAX_QUESTION_CHARS:
-        raise QuestionRefused(
+        raise NotAQuestion(
             f"that question is {len(text):,} characters long; I read questions of up to "
             f"{MAX_QUESTION_CHARS} characters — ask one short question", list(EXAMPLE_QUESTIONS))
     question = _CONTROL.sub(" ", text).replace("\u2019", "'").replace("\u2018", "'")
     if not any(character.isalnum() for character in question):
-        raise QuestionRefused("ask me about a support KPI, for example "
+        raise NotAQuestion("ask me about a support KPI, for example "
                               f"{EXAMPLE_QUESTIONS[0]!r}", list(EXAMPLE_QUESTIONS))
     if _INSTRUCTION.search(question):
-        raise QuestionRefused("that reads like an instruction or code, not a question about a "
+        raise NotAQuestion("that reads like an instruction or code, not a question about a "
                               "KPI; I only answer questions about support KPIs",
                               list(EXAMPLE_QUESTIONS))
     return question
