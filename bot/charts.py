@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.blocks.kit import clip
 from bot.blocks.table import bucket_day, file_stem, is_trend
-from kpi_engine.formatting import format_value, group_labels
+from kpi_engine.formatting import format_value, group_labels, value_label
 from kpi_engine.metrics import Metric
 from kpi_engine.query import GroupRow, KpiResult
 from kpi_engine.vocabulary import Unit
@@ -70,16 +70,18 @@ def chart_filename(result: KpiResult) -> str:
 
 
 def chart_title(result: KpiResult) -> str:
-    return f"{result.metric.label} — {result.period.label}"
+    """"First contact resolution — last week", "Median first response time — last week"."""
+    return f"{value_label(result.metric, result.query.statistic)} — {result.period.label}"
 
 
 def chart_alt_text(result: KpiResult) -> str:
     """A one-line description of the chart for screen readers (files_upload_v2 `alt_txt`)."""
+    label = value_label(result.metric, result.query.statistic)
     if is_trend(result):
-        return f"Line chart of {result.metric.label} by {result.query.trend.value}, " \
-               f"{result.period.label}"
+        return f"Line chart of {label} by {result.query.trend.value}, {result.period.label}"
     by = " and ".join(dimension.value for dimension in result.query.group_by)
-    return f"Bar chart of {result.metric.label} by {by}, {result.period.label}, best at the top"
+    order = "worst" if result.query.worst_first else "best"
+    return f"Bar chart of {label} by {by}, {result.period.label}, {order} at the top"
 
 
 def axis_scale(metric: Metric, values: list[float]) -> AxisScale:

@@ -3,8 +3,8 @@ last 24 hours by default), and the state that makes a crossing alert once.
 
 - A threshold is the healthy condition ("fcr >= 65%"): it is crossed when it no longer holds.
 - A change alert is crossed when the window is worse than the 7 days before it by at least
-  its amount and the change is larger than noise (95%). Counts compare their rates (tickets
-  an hour), so a day is not held against a week.
+  its amount and the change is larger than noise (95%). Counts compare their rates (tickets,
+  or escalated tickets, an hour), so a day is not held against a week.
 - Either needs enough data: at least `min_n` records in the window (and in the 7 days before,
   for a change) — a count is its own data. Without enough, the reading is "unknown" and the
   state does not move: a quiet night neither fires nor recovers an alert.
@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from kpi_engine.digest_definitions import DigestDefinition, DigestKpi
 from kpi_engine.engine import KpiEngine
 from kpi_engine.formatting import count_noun, describe_filters, format_count, format_value
+from kpi_engine.measurements import events
 from kpi_engine.periods import Period, PeriodKind, parse_period
 from kpi_engine.query import KpiQuery, KpiResult
 from kpi_engine.schema import alert_states
@@ -101,8 +102,8 @@ def _change_reading(definition: DigestDefinition, kpi: DigestKpi, result: KpiRes
             _enough(metric, result.n, min_n) and _enough(metric, previous.n, min_n)):
         return reading
     if metric.aggregation is Aggregation.COUNT:  # compare rates: a day against a week
-        now_rate = result.n / _hours(result.period)
-        before_rate = previous.n / _hours(result.previous_period)
+        now_rate = events(metric, result.current) / _hours(result.period)
+        before_rate = events(metric, previous) / _hours(result.previous_period)
         if before_rate == 0:
             return reading
         worse = metric.worse_by(now_rate - before_rate) / before_rate

@@ -5,7 +5,8 @@ per group (`is_total = 0`); for a trend, one row per bucket that has records, ke
 bucket's number (see buckets.py) — for backlog, one per bucket, the level at its end. It
 aggregates a row source — the filtered records of the period with their group keys and
 per-record value. Only aggregates leave the database: `n`, the value, the sums a significance
-test needs, details and percentiles.
+test needs, details and percentiles (also when a median or p90 is the value). A count with a
+condition (escalations) counts the period's records as `n` and those where it holds beside.
 
 `compile_measures` measures several metrics in that one scan when they share their records —
 the same population, the same timestamp placing them in the period, the same survey kind (a
@@ -73,7 +74,7 @@ def compile_measures(
     """
     if query.trend is not None and not buckets:
         raise ValueError("a trend query is compiled with its buckets")
-    if len(metrics) > 1 and (query.percentiles or len({scan_key(m) for m in metrics}) > 1
+    if len(metrics) > 1 and (percentiles_asked(query) or len({scan_key(m) for m in metrics}) > 1
                              or scan_key(metrics[0]) is None):
         raise ValueError("only metrics of the same records, without percentiles, share a scan")
     if not (query.group_by or query.trend):
@@ -218,9 +219,11 @@ def _record_columns(metric: Metric, query: KpiQuery, context: CompileContext, sc
     value = None
     match metric.aggregation:
         case Aggregation.COUNT:
-            counted = (sa.literal_column("1") if metric.condition is None
-                       else sa.case((metric.condition(scope), 1)))
-            columns.append(counted.label(f"{prefix}record"))
+            # every record of the period is counted in `n`; with a condition, the records
+            # where it holds are counted beside it (the escalated among the created tickets)
+            columns.append(sa.literal_column("1").label(f"{prefix}record"))
+            if metric.condition is not None:
+                columns.append(sa.case((metric.condition(scope), 1)).label(f"{prefix}success"))
         case Aggregation.MEAN:
             value = metric.measure(scope)
             columns.append(value.label(f"{prefix}x"))
@@ -240,8 +243,13 @@ def _record_columns(metric: Metric, query: KpiQuery, context: CompileContext, sc
     return columns
 
 
+def percentiles_asked(query: KpiQuery) -> bool:
+    """Whether the query needs the median and p90: asked beside the value, or as the value."""
+    return query.percentiles or query.statistic is not None
+
+
 def _wants_percentiles(metric: Metric, query: KpiQuery) -> bool:
-    return query.percentiles and metric.has_percentiles
+    return percentiles_asked(query) and metric.has_percentiles
 
 
 def _rank_columns(value: sa.ColumnElement, group_keys: list[sa.ColumnElement]) -> list[sa.ColumnElement]:
@@ -262,6 +270,8 @@ def _aggregates(
     match metric.aggregation:
         case Aggregation.COUNT:
             columns = [sa.func.count(c[f"{prefix}record"]).label(f"{prefix}n")]
+            if metric.condition is not None:
+                columns.append(sa.func.count(c[f"{prefix}success"]).label(f"{prefix}successes"))
         case Aggregation.MEAN:
             x = c[f"{prefix}x"]
             columns = [sa.func.count(x).label(f"{prefix}n"),

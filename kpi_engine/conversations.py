@@ -18,9 +18,9 @@ import sqlalchemy as sa
 
 from kpi_engine.errors import KpiError
 from kpi_engine.periods import CalendarUnit, Period, PeriodKind
-from kpi_engine.query import Filter, KpiQuery
+from kpi_engine.query import Filter, KpiQuery, Threshold
 from kpi_engine.schema import conversations
-from kpi_engine.vocabulary import Dimension, Granularity
+from kpi_engine.vocabulary import Dimension, Granularity, Statistic
 
 STATE_VERSION = 1
 MAX_KEY_LENGTH = 255
@@ -32,8 +32,8 @@ def query_to_state(query: KpiQuery) -> str:
         "version": STATE_VERSION,
         "metric": query.metric,
         "period": _period_to_state(query.period),
-        "filters": [{"dimension": f.dimension.value, "values": list(f.values)}
-                    for f in query.filters],
+        "filters": [{"dimension": f.dimension.value, "values": list(f.values),
+                     "exclude": f.exclude} for f in query.filters],
         "group_by": [dimension.value for dimension in query.group_by],
         "compare": query.compare,
         "previous": _period_to_state(query.previous) if query.previous else None,
@@ -41,6 +41,9 @@ def query_to_state(query: KpiQuery) -> str:
         "limit": query.limit,
         "worst_first": query.worst_first,
         "trend": query.trend.value if query.trend else None,
+        "threshold": ({"op": query.threshold.op, "value": query.threshold.value}
+                      if query.threshold else None),
+        "statistic": query.statistic.value if query.statistic else None,
         "assumptions": list(query.assumptions),
     }
     return json.dumps(state, separators=(",", ":"))
@@ -55,7 +58,8 @@ def query_from_state(text: str) -> KpiQuery | None:
         return KpiQuery(
             metric=state["metric"],
             period=_period_from_state(state["period"]),
-            filters=tuple(Filter(dimension=Dimension(f["dimension"]), values=tuple(f["values"]))
+            filters=tuple(Filter(dimension=Dimension(f["dimension"]), values=tuple(f["values"]),
+                                 exclude=bool(f.get("exclude")))
                           for f in state["filters"]),
             group_by=tuple(Dimension(name) for name in state["group_by"]),
             compare=bool(state["compare"]),
@@ -64,6 +68,8 @@ def query_from_state(text: str) -> KpiQuery | None:
             limit=state["limit"],
             worst_first=bool(state["worst_first"]),
             trend=Granularity(state["trend"]) if state["trend"] else None,
+            threshold=Threshold(**state["threshold"]) if state.get("threshold") else None,
+            statistic=Statistic(state["statistic"]) if state.get("statistic") else None,
             assumptions=tuple(state["assumptions"]),
         )
     except (ValueError, KeyError, TypeError, AttributeError, KpiError):

@@ -83,14 +83,16 @@ def previous_phrase(line: DigestLine, step: str) -> str:
 
 
 def baseline_phrase(line: DigestLine, step: str) -> str:
-    """"7-day average 75.1%" (a count: "412 a day")."""
+    """"7-day average 75.1%" (a count: "412 a day", "0.4 a day")."""
     metric, baseline = line.metric, line.baseline
     label = f"7-{step} average"
     if baseline.value is None:
         return f"{label} no data"
     if metric.aggregation is Aggregation.COUNT:
         per_step = f" a {step}" if metric.anchor is not Anchor.PERIOD_END else ""
-        return f"{label} {baseline.value:,.0f}{per_step}"
+        # a few a day (escalations) keep a decimal: 0.4 a day is not "0 a day"
+        shown = f"{baseline.value:,.0f}" if abs(baseline.value) >= 10 else f"{baseline.value:.1f}"
+        return f"{label} {shown}{per_step}"
     return f"{label} {format_value(metric, baseline.value)}"
 
 

@@ -20,17 +20,19 @@ teams fool themselves. A partner the digest does not show is measured for the ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from kpi_engine.digest_definitions import DigestDefinition, DigestKpi
-from kpi_engine.engine import KpiEngine, compare, empty_measurement
+from kpi_engine.engine import KpiEngine
+from kpi_engine.measurements import compare, counts_successes, empty_measurement
 from kpi_engine.metrics import Metric, get_metric
 from kpi_engine.periods import Period, parse_period, units_before
 from kpi_engine.pooling import pooled_measurement
-from kpi_engine.query import Change, KpiQuery, Measurement
-from kpi_engine.vocabulary import Dimension, Granularity, SurveyKind
+from kpi_engine.query import Change, KpiQuery, Measurement, filters_json
+from kpi_engine.vocabulary import Aggregation, Dimension, Granularity, SurveyKind
 
 TREND_STEPS = 14
 BASELINE_STEPS = 7
@@ -99,7 +101,7 @@ class DigestReport:
             "period": self.period.to_json(),
             "previous_period": self.previous_period.to_json(),
             "baseline_period": self.baseline_period.to_json(),
-            "filters": {f.dimension.value: list(f.values) for f in self.definition.filters},
+            **filters_json(self.definition.filters),
             "no_data": self.no_data,
             "kpis": [_line_json(line) for line in self.lines],
             "guardrails": [{"efficiency": g.efficiency.id, "partner": g.partner.id,
@@ -161,7 +163,7 @@ def build_digest(engine: KpiEngine, definition: DigestDefinition, due: datetime)
         metric = trend.metric
         steps = [row.current for row in trend.rows]
         current, previous = steps[-1], steps[-2]
-        baseline = pooled_measurement(metric, steps[-1 - BASELINE_STEPS:-1])
+        baseline = pooled_steps(metric, steps[-1 - BASELINE_STEPS:-1])
         lines.append(DigestLine(
             kpi=kpi, metric=metric, current=current, previous=previous,
             change=compare(metric, current, period, previous, previous_period),
@@ -179,6 +181,18 @@ def build_digest(engine: KpiEngine, definition: DigestDefinition, due: datetime)
         baseline_period=baseline_period, lines=report_lines,
         guardrails=_guardrails(engine, definition, report_lines, period, baseline_period),
     )
+
+
+def pooled_steps(metric: Metric, steps: Sequence[Measurement]) -> Measurement:
+    """The steps pooled (pooling.py); a count with a condition (escalations) pooled by what it
+    counts: the average of its escalated tickets a step, their total for the change test, the
+    records of every step as `n`."""
+    pooled = pooled_measurement(metric, steps)
+    if metric.aggregation is not Aggregation.COUNT or not counts_successes(metric) \
+            or pooled.n == 0:
+        return pooled
+    successes = sum(step.successes or 0 for step in steps)
+    return replace(pooled, value=successes / len(steps), successes=successes)
 
 
 def _response_rates(engine: KpiEngine, definition: DigestDefinition,

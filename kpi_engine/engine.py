@@ -1,9 +1,11 @@
 """Running queries: `KpiEngine.run(query)` → `KpiResult`, `explain(query)` → the SQL.
 
 The engine compiles a query (see compile.py), executes one statement per period, and turns the
-aggregates into measurements: value and `n`, Wilson intervals for survey rates, the change to
-the previous period with its significance, groups ordered best first — or, for a trend, one
-row per bucket of the period in time order, empty buckets included as "no data".
+aggregates into measurements: value and `n` (the value a median or p90 when the query asks
+for that statistic, the mean beside it), Wilson intervals for survey rates, the change to the
+previous period with its significance, the groups past the threshold ordered best first and
+ranked honestly (see ranking.py) — or, for a trend, one row per bucket of the period in time
+order, empty buckets included as "no data".
 """
 
 from __future__ import annotations
@@ -11,32 +13,34 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from decimal import Decimal
 
 import sqlalchemy as sa
 
-from kpi_engine import stats
 from kpi_engine.buckets import Bucket, trend_buckets
 from kpi_engine.compile import (
-    PERCENTILES,
     column_prefix,
     compile_measures,
     compile_statement,
     key_count,
+    percentiles_asked,
     scan_key,
 )
 from kpi_engine.dialects import SqlDialect
 from kpi_engine.errors import UnknownNameError
+from kpi_engine.measurements import compare, empty_measurement, measurement_from_row
 from kpi_engine.metrics import Metric, get_metric
 from kpi_engine.periods import Period, previous_period
 from kpi_engine.query import Change, Filter, GroupRow, KpiQuery, KpiResult, Measurement
+from kpi_engine.ranking import OrderedGroups, order_groups
 from kpi_engine.response_targets import format_target, parse_target_rules
 from kpi_engine.schema import ticket_tags, tickets
 from kpi_engine.settings import Settings
 from kpi_engine.sources import CompileContext
-from kpi_engine.vocabulary import Aggregation, Anchor, Dimension, Direction
+from kpi_engine.vocabulary import Dimension, Statistic
 
 Clock = Callable[[], datetime]
+# how a definition's "mean time …" reads when a statistic is the value
+STATISTIC_WORDS = {Statistic.MEDIAN: "median ", Statistic.P90: "90th percentile of the "}
 
 
 def system_clock() -> datetime:
@@ -83,9 +87,12 @@ class KpiEngine:
         variant = {"fcr": self.settings.fcr_variant, "csat": self.settings.csat_variant}
         return metric.with_variant(variant.get(metric.id, ""))
 
-    def definition(self, metric: Metric) -> str:
-        """The one-line "how was this computed", naming a variant chosen in settings."""
+    def definition(self, metric: Metric, statistic: Statistic | None = None) -> str:
+        """The one-line "how was this computed", naming a variant chosen in settings and the
+        statistic that is the value ("median time from a ticket's creation …")."""
         text = metric.definition.format(target=format_target(self.settings.sla_seconds, self.target_rules))
+        if statistic in STATISTIC_WORDS and text.startswith("mean "):
+            text = STATISTIC_WORDS[statistic] + text.removeprefix("mean ")
         if metric.variant is not None:
             text += f" ({metric.variant} variant chosen in settings)"
         return text
@@ -131,7 +138,8 @@ class KpiEngine:
             compiled = compile_statement(
                 metric, measured, period, self._context(), buckets=buckets).compile(self.db)
             statements.append((str(compiled), dict(compiled.params)))
-        return Explanation(definition=self.definition(metric), statements=tuple(statements))
+        return Explanation(definition=self.definition(metric, query.statistic),
+                           statements=tuple(statements))
 
     def run(self, query: KpiQuery) -> KpiResult:
         """Compute the query: one statement for its period, one more for a comparison."""
@@ -154,7 +162,7 @@ class KpiEngine:
         groups: dict[tuple, list[int]] = {}
         for index, query in enumerate(queries):
             key = scan_key(self.metric(query.metric))
-            if key is None or query.percentiles:
+            if key is None or percentiles_asked(query):
                 key = ("alone", index)
             else:
                 key += (query.period, query.filters, query.group_by, query.compare,
@@ -189,30 +197,35 @@ class KpiEngine:
             if previous is None:
                 return None
             earlier = earlier if earlier is not None else empty_measurement(metric)
-            return compare(metric, now, query.period, earlier, previous)
+            return compare(metric, now, query.period, earlier, previous,
+                           statistic=query.statistic)
 
         if query.trend is not None:
-            rows = trend_rows(metric, query, buckets, groups)
+            rows = tuple(trend_rows(metric, query, buckets, groups))
+            ordered = OrderedGroups(rows=rows, groups_total=len(rows), groups_measured=len(rows))
         else:
-            rows = [
+            ordered = order_groups(metric, query, [
                 GroupRow(
                     group=tuple(zip((d.value for d in query.group_by), key)),
                     current=measurement,
                     change=change_from(previous_groups.get(key), measurement),
                 )
                 for key, measurement in groups.items()
-            ]
-            rows.sort(key=lambda row: best_first(metric, row, worst=query.worst_first))
+            ], rank_min_n=self.settings.rank_min_n)
         return KpiResult(
             query=query,
             metric=metric,
             current=total,
             period=query.period,
-            rows=tuple(rows[: query.limit] if query.limit else rows),
-            groups_total=len(rows),
+            rows=ordered.rows,
+            groups_total=ordered.groups_total,
+            groups_measured=ordered.groups_measured,
+            unranked=ordered.unranked,
+            ranking=ordered.ranking,
+            notes=ordered.notes,
             previous_period=previous,
             change=change_from(previous_total, total),
-            definition=self.definition(metric),
+            definition=self.definition(metric, query.statistic),
         )
 
     def _measure(self, connection, metrics: Sequence[Metric], query: KpiQuery, period: Period,
@@ -230,7 +243,8 @@ class KpiEngine:
             else:
                 key = tuple(_group_value(row[f"g{i}"]) for i in range(key_count(query)))
             for index, metric in enumerate(metrics):
-                measurement = measurement_from_row(metric, _unprefixed(row, prefixes[index]))
+                measurement = measurement_from_row(metric, _unprefixed(row, prefixes[index]),
+                                                   query)
                 if key is None:
                     totals[index] = measurement
                 else:
@@ -238,9 +252,12 @@ class KpiEngine:
         return list(zip(totals, groups))
 
     def _check_filter_values(self, connection: sa.Connection, filters: Iterable[Filter]) -> None:
-        """A filter value that no ticket has is an error with the nearest values, not "no data"."""
+        """A filter value that no ticket has is an error with the nearest values, not "no data".
+        Checked when nothing was found: an excluded value no ticket has cannot be why, so only
+        the values a filter keeps are looked up."""
         for condition in filters:
-            if condition.dimension not in (Dimension.TEAM, Dimension.AGENT, Dimension.TAG, Dimension.CUSTOMER):
+            if condition.exclude or condition.dimension not in (
+                    Dimension.TEAM, Dimension.AGENT, Dimension.TAG, Dimension.CUSTOMER):
                 continue
             column = ticket_tags.c.tag if condition.dimension is Dimension.TAG else tickets.c[condition.dimension.value]
             lowered = [value.lower() for value in condition.values]
@@ -278,14 +295,6 @@ def nearest(word: str, choices: list[str], limit: int = 3) -> list[str]:
     return [choice for choice, score, _ in process.extract(word, choices, scorer=fuzz.WRatio, limit=limit) if score >= 50]
 
 
-def _number(value) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
 def _unprefixed(row, prefix: str):
     """One metric's columns of a row measuring several, under their own names."""
     if not prefix:
@@ -295,77 +304,3 @@ def _unprefixed(row, prefix: str):
 
 def _group_value(value) -> str | None:
     return None if value is None else str(value)
-
-
-def empty_measurement(metric: Metric) -> Measurement:
-    return Measurement(value=None, n=0, successes=0 if metric.aggregation is Aggregation.SHARE else None)
-
-
-def measurement_from_row(metric: Metric, row) -> Measurement:
-    """The aggregates of one result row as a Measurement (value None when n is 0)."""
-    n = int(row["n"] or 0)
-    if n == 0:
-        return empty_measurement(metric)
-    successes = variance = interval = None
-    match metric.aggregation:
-        case Aggregation.COUNT:
-            value: float = n
-        case Aggregation.MEAN:
-            value = float(_number(row["value"]))
-            if "sum_sq" in row:
-                variance = stats.sample_variance(value * n, float(_number(row["sum_sq"])), n)
-        case Aggregation.SHARE:
-            successes = int(row["successes"])
-            value = successes / n
-            if metric.has_wilson_interval:
-                interval = stats.wilson_interval(successes, n)
-    details = tuple((d.name, _number(row[f"d_{d.name}"])) for d in metric.details)
-    percentiles = tuple(
-        (name, _number(row[f"p_{name}"])) for name, _ in PERCENTILES if f"p_{name}" in row
-    )
-    return Measurement(
-        value=value, n=n, successes=successes, variance=variance, interval=interval,
-        details=details, percentiles=percentiles,
-    )
-
-
-def compare(
-    metric: Metric, current: Measurement, period: Period, previous: Measurement, previous_period: Period
-) -> Change:
-    """The change from `previous` to `current`, and whether it is larger than noise."""
-    if current.value is None or previous.value is None:
-        return Change(previous=previous, difference=None, significant=None)
-    difference = current.value - previous.value
-    match metric.aggregation:
-        case Aggregation.SHARE:
-            test = stats.two_proportion_test(previous.successes, previous.n, current.successes, current.n)
-        case Aggregation.MEAN:
-            if current.variance is None or previous.variance is None:
-                test = stats.ChangeTest(None, None, None)
-            else:
-                test = stats.welch_test(
-                    previous.value, previous.variance, previous.n,
-                    current.value, current.variance, current.n,
-                )
-        case Aggregation.COUNT:
-            if metric.anchor is Anchor.PERIOD_END:  # a level, not a rate: no test applies
-                test = stats.ChangeTest(None, None, None)
-            else:
-                test = stats.poisson_rate_test(
-                    previous.n, _seconds(previous_period), current.n, _seconds(period)
-                )
-    return Change(previous=previous, difference=difference, significant=test.significant)
-
-
-def _seconds(period: Period) -> float:
-    return max((period.end - period.start).total_seconds(), 1.0)
-
-
-def best_first(metric: Metric, row: GroupRow, *, worst: bool = False):
-    """Sort key: groups with data first, best value first by the metric's direction (worst
-    first when `worst`); the larger group first among equal values."""
-    value = row.current.value
-    if value is None:
-        return (1, 0.0, 0, row.group)
-    signed = value if metric.direction is Direction.LOWER else -value
-    return (0, -signed if worst else signed, -row.current.n, tuple(v or "" for _, v in row.group))

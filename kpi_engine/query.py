@@ -1,10 +1,12 @@
 """What is asked and what is answered: `KpiQuery` in, `KpiResult` out, both frozen.
 
-A query names a metric, a resolved period, filters, up to two breakdown dimensions or a trend
-(one value per day, week or month), and whether to compare with a previous period. A result
-carries the value with its `n`, the groups of a breakdown best first (a trend's buckets in
-time order), the previous period's figures and whether the change is larger than noise.
-`KpiResult.to_json()` is the JSON answer of kpi-definitions.md.
+A query names a metric, a resolved period, filters (values to keep or to exclude), up to two
+breakdown dimensions or a trend (one value per day, week or month), a threshold on the groups,
+the statistic that is the value (the mean, or the median or p90 of a time KPI), and whether to
+compare with a previous period. A result carries the value with its `n`, the groups of a
+breakdown best first (a trend's buckets in time order) — a ranking's groups with too few
+records listed apart —, the previous period's figures and whether the change is larger than
+noise. `KpiResult.to_json()` is the JSON answer of kpi-definitions.md.
 """
 
 from __future__ import annotations
@@ -181,13 +183,27 @@ class KpiQuery:
         return get_metric(self.metric)
 
 
+def filters_json(filters: tuple[Filter, ...]) -> dict[str, Any]:
+    """`{"filters": {dim: [values]}}` for the values kept, with `"exclude": {dim: [values]}`
+    beside it when some are excluded."""
+    data: dict[str, Any] = {
+        "filters": {f.dimension.value: list(f.values) for f in filters if not f.exclude}}
+    excluded = {f.dimension.value: list(f.values) for f in filters if f.exclude}
+    if excluded:
+        data["exclude"] = excluded
+    return data
+
+
 @dataclass(frozen=True, kw_only=True)
 class Measurement:
     """One aggregate over one period, for the whole or for one group."""
 
-    value: float | None  # None when n == 0: "no data"
+    # None when n == 0: "no data"; with a statistic asked for, that statistic (the mean is
+    # then in `details` as "mean")
+    value: float | None
     n: int
-    successes: int | None = None  # SHARE metrics
+    # SHARE metrics; a COUNT with a condition: the records where it holds (then the value)
+    successes: int | None = None
     variance: float | None = None  # MEAN metrics: sample variance of the per-record values
     interval: Interval | None = None
     details: tuple[tuple[str, float | None], ...] = ()
@@ -228,6 +244,24 @@ class GroupRow:
         return data
 
 
+RANK_BY_VALUE = "value"
+RANK_BY_WILSON_LOW = "wilson_low"
+RANK_BY_WILSON_HIGH = "wilson_high"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ranking:
+    """The rule a ranking (a breakdown with a limit) used: only groups of at least `min_n`
+    records are ranked, ordered by `by` — the value, or for a survey rate the low end of its
+    95% Wilson interval (best first) or its high end (worst first)."""
+
+    min_n: int
+    by: str = RANK_BY_VALUE
+
+    def to_json(self) -> dict[str, Any]:
+        return {"min_n": self.min_n, "by": self.by}
+
+
 @dataclass(frozen=True, kw_only=True)
 class KpiResult:
     """The answer to a `KpiQuery`."""
@@ -237,7 +271,13 @@ class KpiResult:
     current: Measurement
     period: Period
     rows: tuple[GroupRow, ...] = ()
-    groups_total: int = 0  # how many groups there were before `limit`
+    # how many groups there were before `limit` (those past the threshold, those ranked)
+    groups_total: int = 0
+    # how many groups the breakdown measured, before the threshold picked some
+    groups_measured: int = 0
+    # a ranking's groups with fewer records than its minimum: not ranked, best first by value
+    unranked: tuple[GroupRow, ...] = ()
+    ranking: Ranking | None = None
     previous_period: Period | None = None
     change: Change | None = None
     definition: str = ""
@@ -259,12 +299,20 @@ class KpiResult:
             "unit": self.metric.unit.value,
             "n": self.current.n,
             "period": self.period.to_json(),
-            "filters": {f.dimension.value: list(f.values) for f in self.query.filters},
+            **filters_json(self.query.filters),
             "group_by": [dimension.value for dimension in self.query.group_by],
             "rows": [row.to_json() for row in self.rows],
             "previous": None,
             "definition": self.definition,
         }
+        if self.query.statistic is not None:
+            data["statistic"] = self.query.statistic.value
+        if self.query.threshold is not None:
+            data["threshold"] = {"op": self.query.threshold.op,
+                                 "value": self.query.threshold.value}
+        if self.ranking is not None:
+            data["ranking"] = self.ranking.to_json()
+            data["unranked"] = [row.to_json() for row in self.unranked]
         extra = self.current.to_json()
         for key in ("interval", "details", "percentiles"):
             if key in extra:

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
     llm: str | None = Field(None, validation_alias=_env("KPIBOT_LLM"))
     llm_timeout_seconds: float = Field(15.0, gt=0, validation_alias=_env("KPIBOT_LLM_TIMEOUT"))
+    llm_base_url: str | None = Field(None, validation_alias=_env("KPIBOT_LLM_BASE_URL"))
     agents: str = Field("", validation_alias=_env("KPIBOT_AGENTS"))
     allowed_channels: str = Field("", validation_alias=_env("KPIBOT_ALLOWED_CHANNELS"))
     allowed_usergroups: str = Field("", validation_alias=_env("KPIBOT_ALLOWED_USERGROUPS"))
@@ -58,6 +59,8 @@ class Settings(BaseSettings):
     alert_window_hours: int = Field(24, ge=1, le=744,
                                     validation_alias=_env("KPIBOT_ALERT_WINDOW_HOURS"))
     alert_min_n: int = Field(30, ge=1, validation_alias=_env("KPIBOT_ALERT_MIN_N"))
+    # Rankings ("top 3 agents by CSAT"): groups with fewer records are listed apart, unranked.
+    rank_min_n: int = Field(10, ge=1, validation_alias=_env("KPIBOT_RANK_MIN_N"))
     digest_charts: bool = Field(True, validation_alias=_env("KPIBOT_DIGEST_CHARTS"))
     run_scheduler: bool = Field(True, validation_alias=_env("KPIBOT_SCHEDULER"))
     # Support conversations in Slack: the reactions an agent resolves and escalates with.

@@ -1,7 +1,7 @@
 """The records a metric is measured over, as SQL: the FROM clause of its population (tickets,
 survey responses with their tickets, survey requests with their responses), the timestamp
 that places a record in a period, the `Scope` its registry entry's SQL is written against,
-and the filters and breakdown keys of a query on them.
+and the filters (kept or excluded values) and breakdown keys of a query on them.
 """
 
 from __future__ import annotations
@@ -123,15 +123,27 @@ def survey_kind(source: Source) -> sa.ColumnElement:
 
 
 def filter_condition(condition: Filter, source: Source) -> sa.ColumnElement:
+    """The records a filter keeps: those whose dimension is any of its values (a ticket: carries
+    any of its tags); with `exclude`, those whose dimension is none of them, a record without a
+    value (no team, no agent) included (a ticket: carries none of its tags). A survey response
+    or request is filtered by its ticket's attributes."""
     t = source.scope.tickets
     match condition.dimension:
         case Dimension.TAG:
-            return tagged(t, condition.values)
+            matches = tagged(t, condition.values)
+            return sa.not_(matches) if condition.exclude else matches
         case Dimension.TIER:
-            return t.c.tier.in_([int(value) for value in condition.values])
+            column = t.c.tier
+            matches = column.in_([int(value) for value in condition.values])
         case Dimension.KIND:
-            return survey_kind(source).in_(condition.values)
+            column = survey_kind(source)
+            matches = column.in_(condition.values)
         case dimension if dimension in _CASE_INSENSITIVE:
-            return sa.func.lower(t.c[dimension.value]).in_([v.lower() for v in condition.values])
+            column = t.c[dimension.value]
+            matches = sa.func.lower(column).in_([v.lower() for v in condition.values])
         case dimension:
-            return t.c[dimension.value].in_(condition.values)
+            column = t.c[dimension.value]
+            matches = column.in_(condition.values)
+    if condition.exclude:
+        return sa.or_(column.is_(None), sa.not_(matches))
+    return matches

@@ -14,9 +14,9 @@ from conftest import NOW
 
 from kpi_engine.conversations import ConversationStore, query_from_state, query_to_state
 from kpi_engine.periods import CalendarUnit, Period, PeriodKind
-from kpi_engine.query import Filter, KpiQuery
+from kpi_engine.query import Filter, KpiQuery, Threshold
 from kpi_engine.schema import conversations
-from kpi_engine.vocabulary import Dimension, Granularity
+from kpi_engine.vocabulary import Dimension, Granularity, Statistic
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LAST_WEEK = Period(start=datetime(2026, 11, 9, tzinfo=BERLIN), end=datetime(2026, 11, 16, tzinfo=BERLIN),
@@ -36,10 +36,15 @@ QUERIES = [
         worst_first=True, assumptions=("top without a number: 5 shown",)),
     KpiQuery(metric="frt", period=ROLLING, percentiles=True, compare=True),
     KpiQuery(metric="backlog", period=ROLLING, trend=Granularity.WEEK),
+    # the shapes a follow-up must keep: an exclusion, a threshold, a statistic
+    KpiQuery(metric="frt", period=LAST_WEEK, filters=(
+        Filter(dimension=Dimension.CHANNEL, values=("chat",), exclude=True),),
+        group_by=(Dimension.AGENT,), threshold=Threshold(op=">", value=7200.0),
+        statistic=Statistic.MEDIAN),
 ]
 
 
-@pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.metric)
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: f"{q.metric}-{q.statistic}")
 def test_a_query_reads_back_equal_with_its_zone(query):
     back = query_from_state(query_to_state(query))
     assert back == query

@@ -8,16 +8,27 @@ import pytest
 
 from kpi_engine.formatting import (
     bucket_label,
+    describe_filters,
     format_change,
     format_duration,
     format_value,
     render_line,
     render_text,
+    value_label,
 )
 from kpi_engine.metrics import get_metric
-from kpi_engine.periods import Period, PeriodKind
-from kpi_engine.query import Change, GroupRow, KpiQuery, KpiResult, Measurement
-from kpi_engine.vocabulary import Granularity
+from kpi_engine.periods import CalendarUnit, Period, PeriodKind
+from kpi_engine.query import (
+    Change,
+    Filter,
+    GroupRow,
+    KpiQuery,
+    KpiResult,
+    Measurement,
+    Ranking,
+    Threshold,
+)
+from kpi_engine.vocabulary import Dimension, Granularity, Statistic
 
 
 @pytest.mark.parametrize(
@@ -101,3 +112,96 @@ def test_a_trend_on_one_line_shows_every_step():
     line = render_line(_frt_trend())
     assert ("by day: Mon 9 Nov 3 min 20 s (n = 2), Tue 10 Nov no data (n = 0), "
             "Wed 11 Nov 1 min (n = 1)") in line
+
+
+# --- exclusions, thresholds, rankings, a statistic as the value ---------------------------------
+
+_UTC = timezone.utc
+_LAST_WEEK = Period(start=datetime(2026, 11, 9, tzinfo=_UTC),
+                    end=datetime(2026, 11, 16, tzinfo=_UTC), label="last week",
+                    kind=PeriodKind.CALENDAR, unit=CalendarUnit.WEEK)
+
+
+def _result(metric: str, current: Measurement, rows=(), **fields) -> KpiResult:
+    """A hand-made result of `metric` last week; `fields` split between KpiQuery and KpiResult."""
+    result_fields = {key: fields.pop(key) for key in ("groups_total", "groups_measured",
+                                                       "unranked", "ranking", "notes", "change",
+                                                       "previous_period") if key in fields}
+    query = KpiQuery(metric=metric, period=_LAST_WEEK, **fields)
+    return KpiResult(query=query, metric=get_metric(metric), current=current, period=_LAST_WEEK,
+                     rows=tuple(rows), **{"groups_total": len(rows)} | result_fields)
+
+
+def _agent(name: str, value, n: int) -> GroupRow:
+    return GroupRow(group=(("agent", name),), current=Measurement(value=value, n=n))
+
+
+@pytest.mark.parametrize(
+    ("filters", "text"),
+    [((Filter(dimension=Dimension.TIER, values=("1",)),
+       Filter(dimension=Dimension.CHANNEL, values=("chat",), exclude=True)),
+      "tier 1; excluding channel chat"),
+     ((Filter(dimension=Dimension.TAG, values=("vip", "refund"), exclude=True),),
+      "excluding tag vip and refund"),
+     ((Filter(dimension=Dimension.CHANNEL, values=("chat", "email")),), "channel chat or email")],
+)
+def test_filters_and_exclusions_are_named(filters, text):
+    assert describe_filters(filters) == text
+    result = _result("ticket_volume", Measurement(value=12, n=12), filters=filters)
+    assert f"  filters: {text}" in render_text(result).splitlines()
+
+
+def test_a_threshold_line_says_how_many_groups_pass_of_how_many():
+    # 4 of 21 agents under 80%; the first two shown
+    result = _result("csat", Measurement(value=0.84, n=300),
+                     rows=[_agent("Ivo Petrov", 0.78, 41), _agent("Kai Lund", 0.62, 13)],
+                     group_by=(Dimension.AGENT,), threshold=Threshold(op="<", value=0.8),
+                     groups_total=4, groups_measured=21)
+    lines = render_text(result).splitlines()
+    assert "  agents with CSAT under 80.0%: 4 of 21 agents" in lines
+    assert "  … and 2 more" in lines
+    assert "agents with CSAT under 80.0%: 4 of 21 agents" in render_line(result)
+
+
+def test_no_group_past_a_threshold_is_one_plain_line_and_no_table():
+    result = _result("frt", Measurement(value=1500.0, n=90), group_by=(Dimension.TEAM,),
+                     threshold=Threshold(op=">=", value=7200), groups_measured=3)
+    lines = render_text(result).splitlines()
+    assert "  no team has first response time at least 2 h (3 teams measured)" in lines
+    assert not any("team  " in line for line in lines)
+
+
+def test_groups_too_few_to_rank_are_one_line():
+    result = _result("csat", Measurement(value=0.84, n=300),
+                     rows=[_agent("Bo Berg", 0.95, 100)], group_by=(Dimension.AGENT,), limit=1,
+                     unranked=(_agent("Hana Kim", 1.0, 3), _agent("Tom Nguyen", 0.0, 1)),
+                     ranking=Ranking(min_n=10, by="wilson_low"))
+    assert ("  too few to rank (fewer than 10 responses): Hana Kim (n = 3), Tom Nguyen (n = 1)"
+            in render_text(result).splitlines())
+
+
+def test_a_median_heads_the_answer_with_the_mean_on_the_next_line():
+    current = Measurement(value=3120.0, n=880, details=(("mean", 4320.0),))
+    before = Measurement(value=3720.0, n=900, details=(("mean", 4000.0),))
+    result = _result("aht", current, statistic=Statistic.MEDIAN, compare=True,
+                     change=Change(previous=before, difference=-600.0, significant=None),
+                     previous_period=_LAST_WEEK)
+    lines = render_text(result).splitlines()
+    # AHT's label is "Average handle time": its median is the "Median handle time"
+    assert lines[0] == "Median handle time — last week (Mon 9 Nov – Sun 15 Nov 2026)"
+    assert lines[1:3] == ["  52 min   n = 880 tickets", "  mean: 1 h 12 min"]
+    assert "  change: −10 min, no noise test for a median" in lines
+    assert render_line(result).startswith(
+        "Median handle time, last week (Mon 9 Nov – Sun 15 Nov 2026): 52 min (n = 880); "
+        "mean 1 h 12 min; previous 1 h 2 min (last week), −10 min, no noise test for a median")
+
+
+@pytest.mark.parametrize(
+    ("metric", "statistic", "label"),
+    [("frt", None, "First response time"), ("frt", Statistic.MEAN, "First response time"),
+     ("frt", Statistic.P90, "P90 first response time"),
+     ("resolution_time", Statistic.MEDIAN, "Median resolution time"),
+     ("aht", Statistic.P90, "P90 handle time")],
+)
+def test_the_value_is_named_by_its_statistic(metric, statistic, label):
+    assert value_label(get_metric(metric), statistic) == label

@@ -1,9 +1,11 @@
 """The answer card: a KPI result (or the refusal of a question) as a Slack message.
 
 It says what `kpibot ask` prints, in the same words (kpi_engine.formatting): the value in its
-unit with its `n`, the interval of a survey rate, the previous period and whether the change is
-larger than noise, the breakdown or trend as an aligned table, the assumptions, the notes and
-the one-line definition. Nothing here computes a number.
+unit with its `n` (a median or p90 when asked, the mean beside it), the interval of a survey
+rate, the previous period and whether the change is larger than noise, the breakdown or trend
+as an aligned table (a threshold in its title; "no agent has …" when no group passes), the
+groups too few to rank, the assumptions, the notes and the one-line definition. Nothing here
+computes a number.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ from kpi_engine.formatting import (
     format_count,
     format_detail,
     format_value,
+    group_labels,
+    threshold_phrase,
+    unranked_phrase,
+    value_label,
 )
 from kpi_engine.query import KpiResult
 
@@ -34,6 +40,9 @@ __all__ = [  # the table's CSV helpers are table's; re-exported beside the messa
 MAX_SUGGESTIONS = 5
 MAX_QUESTION_SHOWN = 300
 NO_SUGGESTIONS_HINT = "Say `help` to see what I can answer."
+# block ids of the lines a threshold or a ranking adds (beside those of bot.blocks.ids)
+ANSWER_NO_GROUPS = "kpi_answer_no_groups"
+ANSWER_UNRANKED = "kpi_answer_unranked"
 
 
 def answer_message(answer: Answer) -> SlackMessage:
@@ -52,6 +61,10 @@ def result_message(result: KpiResult) -> SlackMessage:
     if result.rows:
         table_blocks, attach_csv = breakdown_blocks(result)
         blocks += table_blocks
+    elif result.query.threshold is not None:  # no group ranked or none passed: say so
+        blocks.append(section(escape(capitalized(threshold_phrase(result))), ANSWER_NO_GROUPS))
+    if result.unranked:
+        blocks.append(context(escape(unranked_line(result)), block_id=ANSWER_UNRANKED))
     blocks += footnotes(result)
     return SlackMessage(text=notification(result), blocks=tuple(blocks), attach_csv=attach_csv)
 
@@ -61,7 +74,8 @@ def notification(result: KpiResult) -> str:
     by = [dimension.value for dimension in result.query.group_by]
     if is_trend(result):
         by = [result.query.trend.value]
-    words = result.metric.label + (" by " + " and ".join(by) if by else "")
+    words = value_label(result.metric, result.query.statistic) + (
+        " by " + " and ".join(by) if by else "")
     if result.query.filters:
         words += f" ({filters_text(result)})"
     overall = " overall" if result.rows else ""
@@ -82,7 +96,8 @@ def value_text(result: KpiResult) -> str:
 def headline(result: KpiResult) -> str:
     """Label and period; the value in bold with n, interval, details and percentiles."""
     metric = result.metric
-    lines = [f"*{escape(metric.label)}* · {escape(result.period.describe())}"]
+    label = value_label(metric, result.query.statistic)
+    lines = [f"*{escape(label)}* · {escape(result.period.describe())}"]
     noun = count_noun(metric)
     if result.n == 0:
         lines.append(f"*{format_value(metric, None)}* ({format_count(0, noun)} in this period)")
@@ -116,7 +131,7 @@ def comparison(result: KpiResult) -> str:
              f"{escape(period)}"]
     words = verdict(metric, change)
     direction = f" — *{words}*" if words in ("better", "worse") else ""
-    lines.append(f"Change: {describe_change(metric, change)}{direction}")
+    lines.append(f"Change: {describe_change(metric, change, result.query.statistic)}{direction}")
     return "\n".join(lines)
 
 
@@ -132,15 +147,28 @@ def breakdown_blocks(result: KpiResult) -> tuple[list[dict[str, Any]], bool]:
 
 
 def table_title(result: KpiResult) -> str:
-    """"By team, best first — top 5 of 23" / "By day, in time order"."""
+    """"By team, best first — top 5 of 23" / "By day, in time order" / "Agents with CSAT
+    under 80.0%: 4 of 21 agents, worst first"."""
     if is_trend(result):
         return f"By {result.query.trend.value}, in time order"
     by = " and ".join(dimension.value for dimension in result.query.group_by)
     order = "worst first" if result.query.worst_first else "best first"
     title = f"By {by}, {order}"
+    if result.query.threshold is not None:
+        title = f"{escape(capitalized(threshold_phrase(result)))}, {order}"
     if result.groups_total > len(result.rows):
         title += f" — top {len(result.rows):,} of {result.groups_total:,}"
     return title
+
+
+def capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def unranked_line(result: KpiResult) -> str:
+    """"Too few to rank (fewer than 10 responses): Hana Kim (n = 3), …" (not escaped)."""
+    labels = [" / ".join(cells) for cells in group_labels(result, result.unranked)]
+    return capitalized(unranked_phrase(result, labels))
 
 
 def footnotes(result: KpiResult) -> list[dict[str, Any]]:

@@ -85,13 +85,19 @@ def row_percentiles(row: GroupRow, names: list[str]) -> list[float | None]:
     return [found.get(name) for name in names]
 
 
+def value_column(result: KpiResult) -> str:
+    """The value's column: "value", or the statistic that is the value ("median", "p90")."""
+    statistic = result.query.statistic
+    return "value" if statistic is None else statistic.value
+
+
 def table_lines(result: KpiResult) -> list[str]:
     """Header and one line per row, columns aligned (not escaped)."""
     metric = result.metric
     titles = [result.query.trend.value] if is_trend(result) else group_names(result)
     keys = len(titles)
     percentiles = percentile_names(result)
-    header = [*titles, "value", "n", *percentiles]
+    header = [*titles, value_column(result), "n", *percentiles]
     compared = is_compared(result)
     if compared:
         header.append("change")
@@ -144,7 +150,7 @@ def breakdown_csv(result: KpiResult) -> str:
 
 def csv_header(result: KpiResult) -> list[str]:
     unit = result.metric.unit.value
-    header = [*group_names(result), f"value ({unit})", "n"]
+    header = [*group_names(result), f"{value_column(result)} ({unit})", "n"]
     header += [f"{name} ({unit})" for name in percentile_names(result)]
     if is_compared(result):
         header += [f"previous value ({unit})", "previous n", f"change ({unit})", "significant"]
