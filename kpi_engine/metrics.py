@@ -212,12 +212,12 @@ SURVEY_RATE_NOTE = "; 95% Wilson interval"
 METRICS: tuple[Metric, ...] = (
     Metric(
         id="ticket_volume", label="Ticket volume",
-        synonyms=("ticket volume", "tickets created", "contacts", "new tickets", "volume",
-                  "tickets", "created tickets", "incoming tickets", "how many tickets"),
+        synonyms=("ticket volume", "tickets created", "new tickets", "volume",
+                  "created tickets", "incoming tickets", "inbound volume", "contact volume"),
         unit=Unit.COUNT, direction=Direction.NEUTRAL, population=Population.TICKETS,
         anchor=Anchor.CREATED, aggregation=Aggregation.COUNT,
         definition="number of tickets created in the period",
-        concepts=("come in", "came in", "coming in", "comes in", "created", "create", "new", "received", "receive", "get", "got", "opened", "submitted", "inbound", "incoming", "raised", "logged", "contacted", "contact us", "reached out", "volume"),
+        concepts=("come in", "came in", "coming in", "comes in", "came", "come", "coming", "created", "create", "new", "received", "receive", "get", "got", "opened", "submitted", "inbound", "incoming", "raised", "logged", "contacted", "contact us", "reached out", "volume", "arrived"),
     ),
     Metric(
         id="resolved", label="Resolved tickets",
@@ -235,7 +235,7 @@ METRICS: tuple[Metric, ...] = (
         unit=Unit.COUNT, direction=Direction.LOWER, population=Population.TICKETS,
         anchor=Anchor.PERIOD_END, aggregation=Aggregation.COUNT,
         definition="tickets created before the period's end and not solved by then",
-        concepts=("open", "still open", "waiting", "pending", "unresolved", "unsolved", "in the queue", "in queue", "queued", "outstanding", "unanswered", "left", "sitting", "stuck", "not closed", "not resolved", "not solved"),
+        concepts=("open", "still open", "waiting", "pending", "unresolved", "unsolved", "in the queue", "in queue", "queued", "outstanding", "left", "sitting", "stuck", "not closed", "not resolved", "not solved", "how big"),
     ),
     Metric(
         id="frt", label="First response time",
@@ -310,12 +310,14 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         id="contacts_to_resolution", label="Contacts to resolution",
         synonyms=("contacts to resolution", "calls to resolution", "messages to resolution",
-                  "contacts per resolution"),
+                  "contacts per resolution", "contacts per resolved ticket",
+                  "messages per resolved ticket", "contacts per solved ticket",
+                  "messages per ticket", "contacts per ticket"),
         unit=Unit.COUNT, direction=Direction.LOWER, population=Population.TICKETS,
         anchor=Anchor.SOLVED, aggregation=Aggregation.MEAN,
         measure=lambda s: _t(s).customer_messages,
         definition="mean number of customer messages over tickets solved in the period",
-        concepts=("contacts to resolve", "messages to resolve", "contacts to solve", "messages to solve", "messages to close", "contacts to close", "touches", "back and forth"),
+        concepts=("contacts to resolve", "messages to resolve", "contacts to solve", "messages to solve", "messages to close", "contacts to close", "touches", "back and forth", "messages", "message", "resolve", "solve", "close", "resolved", "solved", "closed"),
     ),
     Metric(
         id="reopen_rate", label="Reopen rate",
@@ -342,7 +344,7 @@ METRICS: tuple[Metric, ...] = (
         anchor=Anchor.CREATED, aggregation=Aggregation.SHARE,
         condition=lambda s: _t(s).first_response_at.is_not(None),
         definition="share of tickets created in the period that got a first response",
-        concepts=("answered", "replied", "responded", "got a reply", "get a reply", "got a response", "get a response", "got answered", "reply", "response"),
+        concepts=("answered", "replied", "responded", "got a reply", "get a reply", "got a response", "get a response", "got answered", "reply", "response", "answering", "answer", "unanswered"),
     ),
     Metric(
         id="service_level", label="Service level",
@@ -353,7 +355,7 @@ METRICS: tuple[Metric, ...] = (
         eligible=_answered_or_due,
         definition="share of tickets created in the period first answered within {target}; "
                    "an unanswered ticket counts as missed once its target has passed",
-        concepts=("within sla", "in sla", "within the sla", "on time", "within target", "in time", "inside sla", "met sla", "meet sla", "sla", "breached", "breach"),
+        concepts=("within sla", "in sla", "within the sla", "on time", "within target", "in time", "inside sla", "met sla", "meet sla", "sla", "breached", "breach", "hit sla", "hitting sla", "meeting sla", "missed sla", "missing sla", "hitting the sla", "making sla", "answered within", "replied within", "responded within", "answered in time", "answered on time"),
     ),
     Metric(
         id="csat", label="Customer satisfaction (CSAT)",
@@ -404,7 +406,7 @@ METRICS: tuple[Metric, ...] = (
         anchor=Anchor.SOLVED, aggregation=Aggregation.SHARE, condition=_no_next_issue,
         definition="share of tickets solved in the period whose customer opened no other "
                    "ticket within 7 days after the solve",
-        concepts=("come back", "came back", "coming back", "return", "returned", "repeat", "contact again", "contacted again", "write back", "next issue"),
+        concepts=("come back", "came back", "coming back", "return", "returned", "repeat", "contact again", "contacted again", "write back", "next issue", "come back within 7 days", "came back within 7 days", "come back within a week", "came back within a week"),
     ),
     Metric(
         id="complaint_rate", label="Complaint rate",
@@ -436,8 +438,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         id="complaints", label="Complaints",
-        synonyms=("complaints count", "number of complaints", "complaint count",
-                  "complaint tickets"),
+        synonyms=("complaints count", "number of complaints", "complaint count"),
         unit=Unit.COUNT, direction=Direction.LOWER, population=Population.TICKETS,
         anchor=Anchor.CREATED, aggregation=Aggregation.COUNT,
         condition=lambda s: s.tagged("complaint"),

@@ -105,6 +105,12 @@ def _date(p: str) -> str:
     )
 
 
+_FULL_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?![a-z])"
+# A month named alone ("and October?", "October vs September"); "may" and "march" are verbs too
+# often to stand alone, abbreviations are words too often ("jan" is a name) unless "in" leads.
+_BARE_MONTH = (r"(?:january|february|april|june|july|august|september|october|november"
+               r"|december)(?![a-z])")
+
 _GRAMMAR = {
     "future": _PREFIX + rf"(?:tomorrow|(?:this\s+)?(?:next|coming)\s+(?:\d+\s*{_UNIT}"
                         rf"|(?:[a-z]+\s+)?(?:{_NAMED_UNIT}|{_WEEKDAY})))",
@@ -112,7 +118,9 @@ _GRAMMAR = {
                      r"(?:\s+so\s+far)?",
     "this": _PREFIX + r"(?:so\s+far\s+)?this\s+(?P<u>week|wk|month|mo|mth|quarter|qtr|year|yr)"
             r"(?:\s+(?:so\s+far|to\s+date))?",
-    "to_date": _PREFIX + r"(?:(?P<u>week|month|quarter|year)[\s-]+to[\s-]+date|(?P<abbr>[wmqy])td)",
+    "to_date": _PREFIX + r"(?:(?P<u>week|month|quarter|year)[\s-]+to[\s-]+date|(?P<abbr>[wmqy])td"
+                         r"|(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+"
+                         r"(?P<u2>week|month|quarter|year))",
     "ago": _PREFIX + rf"(?P<n>{_COUNT})(?P<u>{_CALENDAR_UNIT})\s+ago",
     "before": _PREFIX + r"(?P<u>day|week|month|quarter|year)\s+before(?P<last>\s+last)?",
     "last": _PREFIX + rf"(?P<w>last|past|previous|prev)\s+"
@@ -125,6 +133,14 @@ _GRAMMAR = {
     "dates": rf"(?:(?:(?P<btw>between)|(?P<lead>on|since|from))\s+)?(?:the\s+)?{_date('a')}"
              rf"(?:{_TO}{_date('b')})?",
     "weekday": rf"on\s+(?:the\s+)?(?P<wd>{_WEEKDAY})",
+    # "last Tuesday": the most recent Tuesday before today; a full name alone: the most recent
+    "weekday_last": rf"(?:on\s+)?(?:last|previous|past)\s+(?P<wd>{_WEEKDAY})",
+    "weekday_bare": rf"(?P<wd>{_FULL_WEEKDAY})",
+    "now": r"(?:right\s+now|currently|at\s+the\s+moment|at\s+present|as\s+of\s+now|as\s+we\s+speak"
+           r"|rn|atm)",
+    "weekend": rf"{_PREFIX}(?P<which>this|last|past|previous)?\s*weekend",
+    "week_of": rf"(?:in\s+|during\s+)?the\s+week\s+of\s+{_date('a')}",
+    "month_bare": rf"(?P<m>{_BARE_MONTH})(?:,?\s+(?P<y>{_YEAR}))?(?!\s*\d)",
     "since": rf"(?:since|from)\s+(?:the\s+)?(?:(?P<wd>{_WEEKDAY})|(?P<yest>yesterday)"
              rf"|(?P<m>{_MONTH})(?:,?\s+(?P<y>{_YEAR}))?(?!\s*\d)|(?P<yy>{_YEAR}))",
     "month_days": rf"{_FROM}(?P<m>{_MONTH})\s*(?P<d1>{_DAY}){_TO}(?P<d2>{_DAY})"
@@ -145,10 +161,10 @@ class Reading(namedtuple("Reading", "kind label unit count first last",
                          defaults=("", 0, None, None))):
     """What a period expression says, before it is placed on the clock of a time zone.
 
-    kind: to_date | back | rolling | calendar | since | range; unit: a calendar unit (for
-    rolling: day, hour or month); count: for back, how many units before the current one, for
-    rolling, its length in units; first: the first day (calendar, since, range); last: the last
-    day included (range).
+    kind: to_date | back | rolling | calendar | since | range | week_of; unit: a calendar unit
+    (for rolling: day, hour or month); count: for back, how many units before the current one,
+    for rolling, its length in units; first: the first day (calendar, since, range; for
+    week_of, a day of the week); last: the last day included (range).
     """
 
     __slots__ = ()
@@ -267,6 +283,9 @@ def _read_this(m: re.Match, today: date) -> Reading:
 
 
 def _read_to_date(m: re.Match, today: date) -> Reading:
+    if m["u2"]:
+        unit = UNITS[m["u2"].lower()]
+        return Reading("to_date", f"since the start of the {unit}", unit)
     unit = UNITS[m["u"].lower()] if m["u"] else _TO_DATE_LETTERS[m["abbr"].lower()]
     return Reading("to_date", f"{unit} to date", unit)
 
@@ -336,6 +355,38 @@ def _read_weekday(m: re.Match, today: date) -> Reading:
     return Reading("calendar", f"on {WEEKDAY_NAMES[day.weekday()]}", "day", first=day)
 
 
+def _read_weekday_last(m: re.Match, today: date) -> Reading:
+    """The most recent such weekday before today ("last Tuesday" on a Tuesday: a week ago)."""
+    day = _most_recent(m["wd"], today - timedelta(days=1))
+    return Reading("calendar", f"last {WEEKDAY_NAMES[day.weekday()]}", "day", first=day)
+
+
+def _read_now(m: re.Match, today: date) -> Reading:
+    """"right now", "currently": today up to now (a level such as the backlog is at now)."""
+    return Reading("to_date", "right now", "day")
+
+
+def _read_weekend(m: re.Match, today: date) -> Reading:
+    """The most recent weekend that has begun: this one so far on a Saturday or Sunday
+    ("this weekend", "the weekend"), else the last whole one ("over the weekend" on Monday);
+    "last weekend" on a weekend day is the one before."""
+    saturday = _most_recent("saturday", today)
+    if (m["which"] or "").lower() in ("last", "past", "previous") and today.weekday() >= 5:
+        saturday -= timedelta(days=7)
+    sunday = saturday + timedelta(days=1)
+    if sunday >= today:
+        return Reading("since", "this weekend", first=saturday)
+    label = f"the weekend of {MONTH_ABBREVIATIONS[saturday.month]} {saturday.day}–{sunday.day}"
+    return Reading("range", label, first=saturday, last=sunday)
+
+
+def _read_week_of(m: re.Match, today: date) -> Reading:
+    """"the week of Nov 9": the calendar week holding that day (Monday first here; the clock
+    moves it to the workspace's first day)."""
+    day = _resolve(*date_parts(m, "a"), today)
+    return Reading("week_of", f"the week of {short_date(day)}", "week", first=day)
+
+
 def _read_since(m: re.Match, today: date) -> Reading:
     if m["wd"]:
         first = _most_recent(m["wd"], today)
@@ -363,6 +414,8 @@ _READERS = {
     "ago": _read_ago, "before": _read_before, "last": _read_last, "month": _read_month,
     "month_year": _read_month, "quarter": _read_quarter, "year": _read_year, "dates": _read_dates,
     "weekday": _read_weekday, "since": _read_since, "month_days": _read_days,
-    "days_month": _read_days,
+    "days_month": _read_days, "weekday_last": _read_weekday_last, "weekday_bare": _read_weekday,
+    "now": _read_now, "weekend": _read_weekend, "week_of": _read_week_of,
+    "month_bare": _read_month,
 }
 _NAMES = {pattern: name for name, pattern in PATTERNS}

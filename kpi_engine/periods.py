@@ -194,6 +194,9 @@ def _place(reading: vocab.Reading, c: _Clock) -> Period:
         case "range":
             return Period(start=c.at(reading.first), end=c.at(reading.last + timedelta(days=1)),
                           label=reading.label, kind=PeriodKind.RANGE)
+        case "week_of":
+            first = _unit_start(reading.first, CalendarUnit.WEEK, c.week_start)
+            return c.calendar(CalendarUnit.WEEK, first, reading.label)
     raise AssertionError(reading.kind)
 
 

@@ -4,8 +4,9 @@
   period grammar and the workspace's known values); no network, no model.
 - `follow_up(previous, text, workspace)`: a follow-up in a conversation ("and tier 2?", "by
   agent", "what about last month?") applied to the previous query.
-- `understand(text, workspace, ...)`: what `kpibot ask` and Slack call — the language model
-  first when one is configured (`llm.py`), the offline reader otherwise or as its fallback.
+- `understand(text, workspace, ...)`: what `kpibot ask` and Slack call — the offline reader
+  first; a language model, when one is configured (`llm.py`), only for what the rules cannot
+  read, its reading validated like any other.
 
 Every reader ends in `draft.resolve_draft`, the one validation of a `QueryDraft`. Refusals are
 `UserError`s whose suggestions say what can be asked instead.

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kpi_engine.engine import nearest
-from kpi_engine.errors import UnknownNameError, UserError
+from kpi_engine.errors import QuestionRefused, UnknownNameError, UserError
 from kpi_engine.metrics import get_metric
 from kpi_engine.periods import Period, default_period, parse_period
 from kpi_engine.query import MAX_GROUP_BY, Filter, KpiQuery, Threshold, parse_dimension
@@ -258,21 +258,34 @@ def resolve_values(dimension: Dimension, spellings: list[str] | tuple[str, ...],
     several agents. Customers are passed through: they are not listed in the lexicon."""
     if dimension is Dimension.CUSTOMER:
         return tuple(spellings), None
-    values: list[str] = []
+    named: list[tuple[str, tuple[str, ...]]] = []
     note = None
     for spelling in spellings:
         found = lexicon.lookup(dimension, spelling)
         if not found:
             found, note = _misspelt(dimension, spelling, lexicon)
+        named.append((spelling, found))
+    values: list[str] = []
+    for spelling, found in named:
+        if len(found) > 1 and any(set(other) < set(found) for _, other in named):
+            continue  # "Sam" beside "Okafor": the one both name
+        if len(found) > 1 and not _names_several(spelling, found):
+            shown = " or ".join(found)
+            raise QuestionRefused(f"{spelling.strip()!r} could be {shown} — which one? (say "
+                                  f"“both” to count them together)", list(found))
         if len(found) > 1:
-            shown = ", ".join(found[:-1]) + " or " + found[-1]
             together = "both are" if len(found) == 2 else f"all {len(found)} are"
-            name = next((part for part in found[0].split()  # as the lexicon writes it
-                         if part.lower() == spelling.strip().lower()), spelling.strip())
-            note = Assumption(f"{name!r} could be {shown}: {together} counted together (name "
-                              "one to narrow it)", dimension.value)
+            note = Assumption(f"{', '.join(found[:-1])} and {found[-1]}: {together} counted "
+                              "together", dimension.value)
         values.extend(found)
     return tuple(dict.fromkeys(values)), note
+
+
+def _names_several(spelling: str, found: tuple[str, ...]) -> bool:
+    """Whether a name shared by several agents was meant for all of them: "the Sams",
+    "both Sams" (a plural of the shared name)."""
+    word = spelling.strip().lower()
+    return word.endswith("s") and all(word[:-1] in value.lower().split() for value in found)
 
 
 def _misspelt(dimension: Dimension, spelling: str,

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kpi_engine.errors import NotAFollowUp, QuestionRefused, UserError
-from kpi_engine.query import Filter, KpiQuery
+from kpi_engine.metrics import METRICS, get_metric
+from kpi_engine.periods import previous_period
+from kpi_engine.query import Filter, KpiQuery, Threshold
 from kpi_engine.question.draft import (
     AUTO_TREND,
     DEFAULT_PERIOD_ASSUMPTION,
@@ -20,12 +22,14 @@ from kpi_engine.question.draft import (
     ordered_comparison,
     percentiles_for,
     resolve_values,
+    statistic_for,
     top_assumption,
     trend_step,
     trend_with_breakdown,
 )
 from kpi_engine.question.reading import Reading
 from kpi_engine.question.rules import read
+from kpi_engine.question.shapes import THE_ONE_BEFORE, threshold_draft
 from kpi_engine.vocabulary import Dimension, SurveyKind
 
 SURVEY_KINDS = {kind.value for kind in SurveyKind}
@@ -64,7 +68,7 @@ def follow_up(previous: KpiQuery, text: str, workspace: Workspace, *,
 
 def _follow_up(previous: KpiQuery, text: str, workspace: Workspace, *,
                strict: bool) -> KpiQuery:
-    reading = read(text, workspace)
+    reading = read(text, workspace, follow_up=True)
     if strict:
         _check_addressed(reading)
     if not reading.says_anything():
@@ -75,7 +79,8 @@ def _follow_up(previous: KpiQuery, text: str, workspace: Workspace, *,
             and reading.survey:  # "for csat surveys": the kind of the survey response rate
         reading.filters.setdefault(Dimension.KIND, []).append(reading.metric)
         reading.metrics = []
-    metric = reading.metric or previous.metric
+    metric = reading.metric or _same_concept_in_frame(previous.metric, reading) \
+        or previous.metric
     period, comparison = previous.period, previous.previous
     touched: set[str] = set()
     if reading.period:
@@ -84,6 +89,9 @@ def _follow_up(previous: KpiQuery, text: str, workspace: Workspace, *,
     if reading.compare_to:
         comparison = workspace.period(reading.compare_to)
         touched.add("period")
+    elif reading.compare and _names_the_one_before(reading):  # "vs the week before"
+        comparison = previous_period(period, now=workspace.now, tz=workspace.tz,
+                                     week_start=workspace.week_start)
     period, comparison = ordered_comparison(period, comparison, notes)
     filters = {f.dimension: f for f in previous.filters}
     group_by = list(previous.group_by)
@@ -93,12 +101,16 @@ def _follow_up(previous: KpiQuery, text: str, workspace: Workspace, *,
         elif dimension not in group_by:
             group_by.append(dimension)
         touched.add(dimension.value)
-    for dimension, spellings in reading.filters.items():
-        values, note = resolve_values(dimension, spellings, workspace.lexicon)
-        filters[dimension] = Filter(dimension=dimension, values=values)
-        touched.add(dimension.value)
-        if note:
-            notes.append(note)
+    for exclude, named in ((False, reading.filters), (True, reading.excluded)):
+        for dimension, spellings in named.items():
+            values, note = resolve_values(dimension, spellings, workspace.lexicon)
+            kept = filters.get(dimension)
+            if reading.also and kept is not None and kept.exclude == exclude:  # "high too"
+                values = tuple(dict.fromkeys((*kept.values, *values)))
+            filters[dimension] = Filter(dimension=dimension, values=values, exclude=exclude)
+            touched.add(dimension.value)
+            if note:
+                notes.append(note)
     if reading.overall:
         group_by = []
     elif reading.group_by:
@@ -106,9 +118,16 @@ def _follow_up(previous: KpiQuery, text: str, workspace: Workspace, *,
         group_by += reading.group_by
     group_by = [d for d in group_by if not (d in filters and len(filters[d].values) == 1)]
     trend = _trend(previous, reading, metric, group_by, period, touched, notes)
-    if trend is not None:
-        group_by = []
     limit, worst_first = _ranking(previous, reading, metric, group_by, notes)
+    threshold = previous.threshold if tuple(group_by) == previous.group_by else None
+    if reading.threshold is not None:
+        drafted = threshold_draft(reading, metric)
+        threshold = Threshold(op=drafted.op, value=drafted.value)
+    statistic = previous.statistic
+    if reading.statistic is not None:
+        statistic = statistic_for(metric, reading.statistic, notes)
+    elif metric != previous.metric and statistic is not None:
+        statistic = statistic_for(metric, statistic.value, notes)
     kept = [note for note in previous.assumptions
             if getattr(note, "topic", None) not in touched
             and not (note == DEFAULT_PERIOD_ASSUMPTION and "period" in touched)
@@ -124,10 +143,31 @@ def _follow_up(previous: KpiQuery, text: str, workspace: Workspace, *,
         limit=limit if group_by else None,
         worst_first=worst_first if group_by else False,
         trend=trend,
+        threshold=threshold if group_by else None,
+        statistic=statistic,
         percentiles=percentiles_for(metric, previous.percentiles or reading.percentiles,
                                     asked=reading.percentiles, notes=notes),
         assumptions=tuple(dict.fromkeys([*kept, *notes])),
     )
+
+
+def _same_concept_in_frame(metric_id: str, reading: Reading) -> str | None:
+    """"as a rate", "how many?": the KPI about the same thing, asked the other way —
+    escalations ↔ escalation rate, reopened ↔ reopen rate, complaints ↔ complaint rate."""
+    if not reading.frames or reading.concepts:
+        return None
+    frame = reading.frames[0]
+    current = get_metric(metric_id)
+    if current.frame is frame:
+        return None
+    siblings = [metric.id for metric in METRICS if metric.frame is frame
+                and set(metric.concepts) & set(current.concepts)]
+    return siblings[0] if len(siblings) == 1 else None
+
+
+def _names_the_one_before(reading: Reading) -> bool:
+    return any(word.period is not None and THE_ONE_BEFORE.fullmatch(word.original)
+               for word in reading.words)
 
 
 def _trend(previous: KpiQuery, reading: Reading, metric: str, group_by: list, period,
@@ -136,8 +176,10 @@ def _trend(previous: KpiQuery, reading: Reading, metric: str, group_by: list, pe
     while nothing ends it — a breakdown or "overall" does. A step kpibot chose itself is
     chosen again for a new period."""
     if reading.trend is not None:
-        if reading.group_by:
-            raise trend_with_breakdown(metric, reading.trend, reading.group_by[0], period)
+        if reading.group_by or (group_by and not reading.overall):
+            # a trend of each group is not something kpibot draws: asked back, not dropped
+            raise trend_with_breakdown(metric, reading.trend, (reading.group_by or group_by)[0],
+                                       period)
         touched.add("trend")
         return trend_step(reading.trend, period, notes)
     if previous.trend is None or reading.overall or group_by:

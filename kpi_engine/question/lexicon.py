@@ -52,7 +52,9 @@ class Lexicon:
             if len(words) > 1:
                 for word in {words[0].lower(), words[-1].lower()}:
                     parts[word].append(agent)
-        index[Dimension.AGENT] = {**{k: tuple(v) for k, v in parts.items()}, **full}
+        shared = {word + "s": tuple(agents) for word, agents in parts.items()
+                  if len(agents) > 1 and word + "s" not in parts}  # "the Sams": all of them
+        index[Dimension.AGENT] = {**shared, **{k: tuple(v) for k, v in parts.items()}, **full}
         return index
 
     def values(self, dimension: Dimension) -> tuple[str, ...]:

@@ -1,14 +1,15 @@
 """Reading a question with a language model (the LangChain path of question understanding).
 
 Here live the system prompt (the versioned template of `prompts/`, filled with the metric
-registry, the known dimension values and the workspace's today), `load_chat_model` (a chat
-model named `provider:model`, as `KPIBOT_LLM` gives it) and `read_with_model`, which asks the
-model for a `QueryDraft` through `with_structured_output`, under a timeout.
+registry — each KPI's words and, by the frame of the question, its concepts —, the known
+dimension values and the workspace's today), `load_chat_model` (a chat model named
+`provider:model`, as `KPIBOT_LLM` gives it, optionally at a base URL) and `read_with_model`,
+which asks the model for a `QueryDraft` through `with_structured_output`, under a timeout.
 
 The model only reads: it fills the query schema and never sees a ticket or gives a number.
 What it returns is a draft; `resolve_draft` (called by the caller) is the one validation.
 Every way the model can fail to give a usable draft is a `ModelUnavailable`, on which the
-caller falls back to the offline reader. LangChain is imported inside the functions only, so
+caller keeps the offline reader's answer (understanding.py). LangChain is imported inside the functions only, so
 importing this module stays cheap and works without it installed.
 """
 
@@ -25,18 +26,24 @@ from pydantic import ValidationError
 
 from kpi_engine.metrics import METRICS
 from kpi_engine.question.draft import QueryDraft, Workspace
-from kpi_engine.vocabulary import FIXED_VALUES, Dimension
+from kpi_engine.vocabulary import FIXED_VALUES, Dimension, Direction, Frame
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from kpi_engine.query import KpiQuery
 
-PROMPT_VERSION = "question_to_query.v1"
+PROMPT_VERSION = "question_to_query.v2"
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 MAX_QUESTION_CHARS = 2000
 MAX_LISTED_VALUES = 200
 SYNONYMS_SHOWN = 4
+MAX_RETRIES = 1  # the client's retries of a failed call (429, 5xx, a dropped connection)
+FRAME_WORDS = {  # how a question asks, per frame (the registry gives each KPI's frame)
+    Frame.DURATION: "how long / how fast / how quickly / time to",
+    Frame.COUNT: "how many / number of",
+    Frame.SHARE: "what % / what share / what rate / how often / how satisfied",
+}
 
 
 class ModelUnavailable(Exception):
@@ -59,18 +66,27 @@ def render_prompt(workspace: Workspace) -> str:
     local_now = _local_now(workspace)
     return template.format_map({
         "kpis": _kpi_lines(),
+        "frames": _frame_lines(),
         "dimensions": _dimension_lines(workspace),
         "today": f"{local_now:%A} {local_now:%Y-%m-%d}",
         "timezone": _zone_name(workspace.tz),
     })
 
 
-def load_chat_model(name: str):
-    """The LangChain chat model `provider:model` (e.g. `openai:gpt-4o-mini`)."""
+def load_chat_model(name: str, *, base_url: str | None = None, timeout: float | None = None,
+                    max_retries: int = MAX_RETRIES):
+    """The LangChain chat model `provider:model` (e.g. `openai:gpt-4o-mini`), at `base_url`
+    when given (a proxy, a compatible server, a test double; else the provider's own), with
+    the client's own `timeout` per request (seconds) and at most `max_retries` retries."""
+    options: dict[str, object] = {"max_retries": max_retries}
+    if base_url:
+        options["base_url"] = base_url
+    if timeout is not None:
+        options["timeout"] = timeout
     try:
         from langchain.chat_models import init_chat_model
 
-        return init_chat_model(name)
+        return init_chat_model(name, **options)
     except Exception as error:  # ImportError (no langchain or no provider package), ValueError…
         raise ModelUnavailable(f"KPIBOT_LLM={name} could not be loaded: "
                                f"{_first_line(error)}") from error
@@ -102,8 +118,7 @@ def read_with_model(question: str, workspace: Workspace, model: BaseChatModel, *
         raise ModelUnavailable("the model's answer did not fit the query schema: "
                                f"{_schema_problem(error)}") from error
     except Exception as error:  # whatever the provider raises: the caller falls back
-        raise ModelUnavailable(f"the model call failed: {type(error).__name__}: "
-                               f"{_first_line(error)}") from error
+        raise ModelUnavailable(f"the model call failed: {_call_failure(error)}") from error
     if not isinstance(answer, QueryDraft):
         raise ModelUnavailable(f"the model returned no query (got {type(answer).__name__})")
     return answer
@@ -138,8 +153,8 @@ def describe_previous(previous: KpiQuery) -> str:
         "metric": previous.metric,
         "period": {"label": period.label, "start": period.start.isoformat(timespec="minutes"),
                    "end": period.end.isoformat(timespec="minutes")},
-        "filters": [{"dimension": item.dimension.value, "values": list(item.values)}
-                    for item in previous.filters],
+        "filters": [{"dimension": item.dimension.value, "values": list(item.values),
+                     "exclude": item.exclude} for item in previous.filters],
         "group_by": [dimension.value for dimension in previous.group_by],
         "compare": previous.compare,
         "compare_to": previous.previous.label if previous.previous else None,
@@ -147,6 +162,9 @@ def describe_previous(previous: KpiQuery) -> str:
         "limit": previous.limit,
         "percentiles": previous.percentiles,
         "trend": previous.trend.value if previous.trend is not None else None,
+        "statistic": previous.statistic.value if previous.statistic is not None else None,
+        "threshold": ({"op": previous.threshold.op, "value": previous.threshold.value}
+                      if previous.threshold is not None else None),
     }
     return (
         "## This question is a follow-up\n"
@@ -165,8 +183,30 @@ def _kpi_lines() -> str:
         words = [word for word in metric.synonyms
                  if word.lower() not in (metric.id, metric.label.lower())][:SYNONYMS_SHOWN]
         shown = ", ".join(f'"{word}"' for word in words)
-        lines.append(f"- {metric.id} — {metric.label} — {shown} — {metric.unit.value}")
+        lines.append(f"- {metric.id} — {metric.label} — {shown} — {metric.unit.value} — "
+                     f"{_better(metric.direction)}")
     return "\n".join(lines)
+
+
+def _better(direction: Direction) -> str:
+    match direction:
+        case Direction.HIGHER:
+            return "higher is better"
+        case Direction.LOWER:
+            return "lower is better"
+        case Direction.NEUTRAL:
+            return "neither is better (best = highest)"
+
+
+def _frame_lines() -> str:
+    """Per frame of a question, what it is asked about → the KPI, from each KPI's concepts."""
+    sections = []
+    for frame in Frame:
+        lines = [f"{FRAME_WORDS[frame]} + …"]
+        lines += [f"- {', '.join(metric.concepts)} → {metric.id}"
+                  for metric in METRICS if metric.frame is frame and metric.concepts]
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections)
 
 
 def _dimension_lines(workspace: Workspace) -> str:
@@ -210,6 +250,17 @@ def _schema_problem(error: ValidationError | Exception) -> str:
     return _first_line(error)
 
 
-def _first_line(error: BaseException) -> str:
+def _call_failure(error: Exception) -> str:
+    """What went wrong in a call: the HTTP status and the provider's own message when there
+    is one ("OpenAIAuthenticationError (HTTP 401): Incorrect API key provided: …")."""
+    status = getattr(error, "status_code", None)
+    body = getattr(error, "body", None)
+    detail = body.get("message") if isinstance(body, dict) else None
+    if isinstance(status, int):
+        return f"{type(error).__name__} (HTTP {status}): {_first_line(detail or error)}"
+    return f"{type(error).__name__}: {_first_line(error)}"
+
+
+def _first_line(error: BaseException | str) -> str:
     text = str(error).strip()
     return text.splitlines()[0][:300] if text else type(error).__name__

@@ -14,67 +14,91 @@ from functools import lru_cache
 
 from kpi_engine.metrics import METRICS
 from kpi_engine.question.draft import AUTO_TREND
-from kpi_engine.question.lexicon import Lexicon
-from kpi_engine.vocabulary import Dimension
+from kpi_engine.question.lexicon import Lexicon, allowed_edits, closest
+from kpi_engine.vocabulary import Dimension, Frame
 
 
 class Kind(Enum):
     """What a known phrase is to the reader."""
 
     METRIC = "metric"  # a KPI name: "FCR", "time to first reply"
-    VALUE = "value"  # a dimension value: "chat", "urgent", "billing", "Asha"
+    CONCEPT = "concept"  # what a KPI is about: "close", "waiting", "escalations", "happy"
+    FRAME = "frame"  # how it is asked: "how long" (a duration), "how many", "what share"
+    VALUE = "value"  # a dimension value: "chat", "urgent", "billing", "Asha", "refund"
     DIMENSION = "dimension"  # a dimension word: "agent", "teams", "tier"
     GROUP = "group"  # a breakdown word: "by", "per", "each"
-    COMPARE = "compare"  # a comparison with the period named next: "vs", "compared"
+    COMPARE = "compare"  # a comparison with what is named next: "vs", "compared"
     CHANGE = "change"  # a comparison with the period before: "change", "improved"
     TREND = "trend"  # one value per step: "by day", "weekly", "monthly"; "trend" (auto step)
     RANK = "rank"  # "best", "worst", "highest", "fastest"
     LIMIT_RANK = "limit_rank"  # "top", "bottom": a ranking that shows only the first few
     WHICH = "which"  # "which": one group ("which agent")
-    PERCENTILE = "percentile"  # "median", "p90"
+    WHO = "who"  # "who": which agent
+    STATISTIC = "statistic"  # the value is this statistic: "median", "typical", "p90", "mean"
+    PERCENTILE = "percentile"  # median and p90 beside the value: "percentiles", "distribution"
     OVERALL = "overall"  # "overall", "no breakdown"
     ALL = "all"  # "all", "any": "for all tiers" lifts a filter
     ALSO = "also"  # "also by channel" adds to the breakdown
-    NEGATION = "negation"  # "excluding", "not": refused, never read as inclusion
+    NEGATION = "negation"  # "excluding", "except", "other than": the values named next are left out
     SURVEY = "survey"  # "survey(s)": "response rate of csat surveys"
     CUE = "cue"  # "for", "in", "on": a name is expected next
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """What a phrase is, and for metrics and values which one."""
+    """What a phrase is, and for metrics, concepts and values which one."""
 
     kind: Kind
-    name: str = ""  # metric id, rank direction (best, worst, high, low), or a trend's step
+    name: str = ""  # metric id, rank direction (best, worst, high, low), step, statistic
     dimension: Dimension | None = None
     value: str = ""  # for values: the spelling looked up in the lexicon
-    strength: int = 2  # metrics: 2 named, 1 a verb or generic word, 0 "tickets"
+    strength: int = 2  # metrics: 2 named, 1 a verb or generic word, 0 "tickets"; concepts too
     plural: bool = False  # dimension words: "agents" asks for a breakdown
+    metrics: tuple[str, ...] = ()  # concepts: the KPIs the word is about
+    frame: Frame | None = None  # frames: how the question asks
 
 
-# KPI words beyond the registry's synonyms, and how strongly each names its KPI: a generic word
-# ("tickets") gives way to any other KPI named in the same question.
+# Generic words for tickets: they name the ticket volume only when nothing else is named.
 WEAK_METRIC_PHRASES = {
     "tickets": ("ticket_volume", 0), "ticket": ("ticket_volume", 0),
-    "how many tickets": ("ticket_volume", 0), "volume": ("ticket_volume", 0),
-    "contacts": ("ticket_volume", 0), "how many": ("ticket_volume", 0),
-    "conversations": ("ticket_volume", 0), "chats handled": ("ticket_volume", 1),
-    "resolve": ("resolved", 1), "resolved": ("resolved", 1), "resolving": ("resolved", 1),
-    "solve": ("resolved", 1), "solved": ("resolved", 1), "close": ("resolved", 1),
-    "closed": ("resolved", 1), "closes": ("resolved", 1), "resolves": ("resolved", 1),
-    "open": ("backlog", 1), "still open": ("backlog", 1), "unresolved": ("backlog", 1),
-    "escalated": ("escalation_rate", 1), "escalations": ("escalation_rate", 1),
-    "reopened": ("reopen_rate", 1), "reopens": ("reopen_rate", 1),
-    "complaints": ("complaint_rate", 1), "satisfaction": ("csat", 1), "effort": ("ces", 1),
-    "queue": ("backlog", 1),
+    "how many tickets": ("ticket_volume", 0), "contacts": ("ticket_volume", 0),
+    "conversations": ("ticket_volume", 0), "cases": ("ticket_volume", 0),
+    "issues": ("ticket_volume", 0), "requests": ("ticket_volume", 0),
+    "chats handled": ("ticket_volume", 1), "queue": ("backlog", 1),
+}
+# Concept words that lean to a KPI only when nothing more telling is asked ("how many did we
+# get" is the volume, "how many got escalated" is not).
+WEAK_CONCEPTS = frozenset({"get", "got", "receive", "received", "new", "done", "handled",
+                           "left", "response", "reply", "rating", "ratings", "talk", "came",
+                           "come", "coming", "message", "messages", "resolve", "solve",
+                           "close", "resolved", "solved", "closed"})
+# The names of counts that also describe which tickets ("solved tickets"): they name their KPI
+# only when no other is asked about ("what share of solved tickets didn't come back").
+DESCRIPTIVE_NAMES = frozenset({"resolved", "solved", "resolved tickets", "solved tickets",
+                               "closed tickets", "tickets resolved", "tickets solved",
+                               "new tickets", "tickets created", "created tickets",
+                               "incoming tickets", "open tickets", "unresolved tickets"})
+
+FRAME_PHRASES = {
+    Frame.DURATION: ("how long", "how fast", "how quickly", "how quick", "how slow",
+                     "how slowly", "time to", "time it takes", "how much time", "take to",
+                     "takes to", "took to", "taking to", "long to", "speed", "turnaround",
+                     "time", "times", "wait time", "waiting time", "duration", "durations",
+                     "minutes", "hours", "long"),
+    Frame.COUNT: ("how many", "number of", "numbers of", "count of", "no of", "num of",
+                  "count", "counts", "total number of", "amount of", "volume of", "how big",
+                  "how large", "total", "totals"),
+    Frame.SHARE: ("what %", "what percent", "what percentage", "%", "percent", "percentage",
+                  "pct", "share", "rate", "ratio", "proportion", "portion", "fraction",
+                  "how often", "how frequently", "what part", "likely"),
 }
 
 DIMENSION_WORDS = {
     Dimension.AGENT: ("agent", "agents", "rep", "reps", "assignee", "assignees"),
-    Dimension.TEAM: ("team", "teams"),
+    Dimension.TEAM: ("team", "teams", "group", "groups", "queue name"),
     Dimension.TIER: ("tier", "tiers", "level", "levels"),
     Dimension.CHANNEL: ("channel", "channels"),
-    Dimension.PRIORITY: ("priority", "priorities"),
+    Dimension.PRIORITY: ("priority", "priorities", "prio", "prios"),
     Dimension.TAG: ("tag", "tags", "tagged", "label", "labels", "labelled", "labeled"),
     Dimension.CUSTOMER: ("customer", "customers", "requester", "requesters", "client",
                          "clients"),
@@ -87,84 +111,133 @@ CHANNEL_SPELLINGS = {
     "e mail": "email", "e mails": "email", "mail": "email", "phone": "phone",
     "phone calls": "phone", "calls": "phone", "call": "phone", "voice": "phone",
     "phones": "phone", "slack": "slack", "web": "web", "web form": "web", "webform": "web",
-    "social": "social", "social media": "social",
+    "social": "social", "social media": "social", "emailed": "email", "twitter": "social",
+    "facebook": "social", "instagram": "social",
 }
 
 PRIORITY_SPELLINGS = {"urgent": "urgent"} | {
     spelling: level
     for level in ("low", "normal", "high", "urgent")
-    for spelling in (f"{level} priority", f"priority {level}", f"{level} prio", f"prio {level}")
+    for spelling in (f"{level} priority", f"priority {level}", f"{level} prio", f"prio {level}",
+                     f"{level} pri", f"{level}-priority")
 }
+# A priority level named alone ("high and urgent tickets", "what about high") — "low" and
+# "high" are also plain words, so they are values only next to other priority words or as a
+# whole follow-up; the walk decides (see grammar.py).
+BARE_PRIORITIES = ("low", "normal", "high")
 
 TIER_SPELLINGS = {f"{prefix}{n}": str(n) for n in (1, 2, 3) for prefix in ("tier", "l", "t")}
 
 TREND_PHRASES = {
     step: (step + "ly" if step != "day" else "daily", f"by {step}", f"per {step}",
-           f"each {step}", f"every {step}", f"{step} by {step}", f"by the {step}")
+           f"each {step}", f"every {step}", f"{step} by {step}", f"by the {step}",
+           f"{step} on {step}", f"a {step}")
     for step in ("day", "week", "month")
 } | {AUTO_TREND: ("trend", "trends", "trend line", "trendline", "over time", "time series",
                  "evolution")}
 
 CLOSED_VOCABULARY: dict[str, Entry] = {
-    **dict.fromkeys(("by", "per", "each", "every", "across"), Entry(Kind.GROUP)),
-    # a comparison with the period named next ("vs last month") ...
+    **dict.fromkeys(("by", "per", "each", "every", "across", "broken down by", "split by",
+                     "grouped by", "breakdown by", "breakdown", "for each", "for every"),
+                    Entry(Kind.GROUP)),
+    # a comparison with what is named next: a period ("vs last month") or a value ("tier 1 vs
+    # tier 2") ...
     **dict.fromkeys(("vs", "v", "versus", "compared", "compare", "comparison", "against",
-                     "than"), Entry(Kind.COMPARE)),
+                     "than", "compared to", "compared with", "relative to", "compare with",
+                     "compare to", "compared against", "compare against", "vs."),
+                    Entry(Kind.COMPARE)),
     # ... or with the period before, by the contract's rule ("how did CSAT change")
-    **dict.fromkeys(("change", "changed", "changes", "changing", "trending",
-                     "difference", "delta", "week over week", "month over month", "wow", "mom",
-                     "up or down", "improve", "improved", "improving", "evolve", "evolved"),
+    **dict.fromkeys(("change", "changed", "changes", "changing", "trending", "difference", "delta",
+                     "week over week", "month over month", "wow", "mom", "up or down",
+                     "improve", "improved", "improving", "evolve", "evolved", "shift",
+                     "moved", "trend vs", "go up", "went up", "go down", "went down"),
                     Entry(Kind.CHANGE)),
     # a trend: one value per day, week or month ("auto": the step follows the period's length)
     **{phrase: Entry(Kind.TREND, step) for step, phrases in TREND_PHRASES.items()
        for phrase in phrases},
-    **dict.fromkeys(("best", "greatest"), Entry(Kind.RANK, "best")),
-    **dict.fromkeys(("worst",), Entry(Kind.RANK, "worst")),
+    **dict.fromkeys(("best", "greatest", "top performing", "best performing"),
+                    Entry(Kind.RANK, "best")),
+    **dict.fromkeys(("worst", "worst performing"), Entry(Kind.RANK, "worst")),
     "top": Entry(Kind.LIMIT_RANK, "best"), "bottom": Entry(Kind.LIMIT_RANK, "worst"),
-    **dict.fromkeys(("highest", "most", "longest", "slowest", "largest", "biggest", "max",
-                     "maximum"), Entry(Kind.RANK, "high")),
-    **dict.fromkeys(("lowest", "least", "fewest", "fastest", "shortest", "smallest", "min",
-                     "minimum", "quickest"), Entry(Kind.RANK, "low")),
+    **dict.fromkeys(("highest", "most", "largest", "biggest", "max", "maximum", "heaviest",
+                     "busiest", "higher"), Entry(Kind.RANK, "high")),
+    **dict.fromkeys(("lowest", "least", "fewest", "smallest", "min", "minimum", "lightest",
+                     "lower"), Entry(Kind.RANK, "low")),
+    # ranks of time: the question asks how long ("which channel resolves fastest")
+    **dict.fromkeys(("slowest", "longest", "slower"),
+                    Entry(Kind.RANK, "high", frame=Frame.DURATION)),
+    **dict.fromkeys(("fastest", "quickest", "shortest", "faster", "quicker"),
+                    Entry(Kind.RANK, "low", frame=Frame.DURATION)),
     **dict.fromkeys(("which", "whose"), Entry(Kind.WHICH)),
-    **dict.fromkeys(("median", "p50", "p90", "p95", "p99", "percentile", "percentiles",
-                     "distribution", "90th percentile"), Entry(Kind.PERCENTILE)),
-    **dict.fromkeys(("overall", "total", "in total", "no breakdown", "without breakdown",
-                     "without a breakdown", "not broken down", "altogether"), Entry(Kind.OVERALL)),
+    "who": Entry(Kind.WHO),
+    **dict.fromkeys(("median", "typical", "typically", "p50", "50th percentile", "middle"),
+                    Entry(Kind.STATISTIC, "median")),
+    **dict.fromkeys(("p90", "90th percentile", "90th pct", "90 percentile", "90th",
+                     "90 pct", "p 90"), Entry(Kind.STATISTIC, "p90")),
+    **dict.fromkeys(("mean", "average", "avg", "on average", "avg."),
+                    Entry(Kind.STATISTIC, "mean")),
+    **dict.fromkeys(("percentile", "percentiles", "distribution", "spread"),
+                    Entry(Kind.PERCENTILE)),
+    **dict.fromkeys(("overall", "in total", "no breakdown", "without breakdown",
+                     "without a breakdown", "not broken down", "altogether", "all up",
+                     "as a whole", "combined", "whole desk", "everyone"), Entry(Kind.OVERALL)),
     **dict.fromkeys(("all", "any"), Entry(Kind.ALL)),
     **dict.fromkeys(("also", "too", "as well", "additionally"), Entry(Kind.ALSO)),
-    **dict.fromkeys(("not", "excluding", "except", "exclude", "without", "other than", "non",
-                     "apart from", "besides"), Entry(Kind.NEGATION)),
+    **dict.fromkeys(("excluding", "except", "exclude", "excludes", "without", "other than",
+                     "apart from", "besides", "but not", "not", "non", "minus", "leaving out",
+                     "ignoring", "ex", "outside"), Entry(Kind.NEGATION)),
     **dict.fromkeys(("survey", "surveys"), Entry(Kind.SURVEY)),
     # words after which a name is expected: an unknown word there is an unknown value
-    **dict.fromkeys(("for", "in", "on", "from", "at", "of", "with", "via", "about"),
-                    Entry(Kind.CUE)),
+    **dict.fromkeys(("for", "in", "on", "from", "at", "of", "with", "via", "about", "handled by",
+                     "assigned to", "owned by"), Entry(Kind.CUE)),
 }
 
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "twenty": 20}
 
-# Words that carry no meaning for the query (read, then ignored). Also the guard that keeps
-# ordinary English words from being "corrected" into a KPI or a name.
+# Words that carry no meaning for the query: a closed list of function words and the
+# scaffolding of questions ("show me", "how are we doing on", "please"). Every other word of a
+# question must be read, or read as a misspelling (and said), or the question is asked back.
 FILLER = frozenset("""
-a an the and or but so to is are was were be been being am do does did done doing has have
-had having what what's whats how how's hows who when where why which that this these those it
-its it's me my mine we our ours us you your yours i i'm im they their them he she his her
-please pls plz thanks thank hey hi hello kpibot bot can could would should will shall may
-might must show give tell get got find see look let lets let's know want need like just
-quickly quick now currently current value number numbers rate rates score scores level
-average avg mean metric metrics kpi kpis stats statistics figure figures report reporting
-data there here then than as if into onto off out up down over under again also only
-same other another more less much many some few very really pretty quite about around
-across after before during between through since until while within without per each every
-all any both either neither no yes nor not did was were had had our team's agent's
-overall time times period periods day days week weeks month months year years quarter
-quarters so-far far far-so ago new happen happened happening looking looks look like doing
-going go went been look lately recent recently latest been our support desk helpdesk service
-customers' tickets' ticket's handled handle handling received receive got getting get made
-make made was were is be compared is it how's did we what's hows going number of rate
-percentage percent pct share ratio count counts total amount figure split broken breakdown
-grouped group down one ones whole entire everything everyone people person staff
+a an the and or but so to is are was were be been being am do does did done doing has have had
+having what what's whats how how's hows when where why that this these those it its it's
+me my we we're were our ours us you your i i'm im they their them he she his her him
+please pls plz kindly thanks thank thx ty hey hi hello kpibot bot can could would should will
+shall may might must show give tell get got find see look let lets let's know want need like
+just quickly quick now right there here then as if into onto off out up down again only same
+some very really pretty quite about around after before during through since until while
+within both either neither no yes nor far ago looking looks look looked doing going go
+lately recent recently latest our support desk helpdesk service team's agent's customer's
+customers' tickets' ticket's value values number numbers figure figures stat stats statistics
+metric metrics kpi kpis data report reporting numbers performance perf doing been up-to-date
+currently current so-far whole entire ok okay hmm well sure anything something everything
+score scores people person folks staff end keep keeps kept making doing needs needed last
+previous prior instead period periods spend spent spending didn't doesn't don't
+isn't aren't wasn't weren't haven't hasn't won't can't cannot
 """.split())
+
+
+def _inflections(phrase: str) -> tuple[str, ...]:
+    """A concept and its plural or third-person form: "reply", "replies"; "fix", "fixes"."""
+    if " " in phrase or phrase.endswith(("s", "ed", "ing")):
+        return (phrase,)
+    if phrase.endswith(("sh", "ch", "x")):
+        return phrase, phrase + "es"
+    if phrase.endswith("y") and phrase[-2:-1] not in "aeiou":
+        return phrase, phrase[:-1] + "ies"
+    return phrase, phrase + "s"
+
+
+def _base(words: tuple[str, ...]) -> str:
+    """A one-word concept without its plural or third-person ending: "gets" -> "get"."""
+    if len(words) != 1:
+        return " ".join(words)
+    word = words[0]
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("es") and word[:-2].endswith(("sh", "ch", "x")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") else word
 
 
 def _words(phrase: str) -> tuple[str, ...]:
@@ -188,9 +261,26 @@ def _fixed_phrases() -> dict[tuple[str, ...], Entry]:
         phrases[_words(spelling)] = Entry(Kind.VALUE, dimension=Dimension.PRIORITY, value=level)
     for spelling, tier in TIER_SPELLINGS.items():
         phrases[(spelling,)] = Entry(Kind.VALUE, dimension=Dimension.TIER, value=tier)
+    for frame, frame_phrases in FRAME_PHRASES.items():
+        for phrase in frame_phrases:
+            phrases[_words(phrase)] = Entry(Kind.FRAME, frame=frame)
+    concepts: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for metric in METRICS:
-        for phrase in (metric.id.replace("_", " "), *metric.synonyms):
-            phrases[_words(phrase)] = Entry(Kind.METRIC, metric.id)
+        for phrase in metric.concepts:
+            for form in _inflections(phrase):
+                if metric.id not in concepts[_words(form)]:
+                    concepts[_words(form)].append(metric.id)
+    for words, metric_ids in concepts.items():
+        weak = " ".join(words) in WEAK_CONCEPTS or _base(words) in WEAK_CONCEPTS
+        phrases[words] = Entry(Kind.CONCEPT, metrics=tuple(metric_ids), strength=0 if weak else 1)
+    for metric in METRICS:
+        names = (metric.id.replace("_", " "), *metric.synonyms)
+        for phrase in names:
+            words = _words(phrase)
+            if words in concepts and phrase == metric.id and metric.condition is not None:
+                continue  # "escalations": a concept (a count or a rate, as the question asks)
+            phrases[words] = Entry(Kind.METRIC, metric.id,
+                                   strength=1 if phrase in DESCRIPTIVE_NAMES else 2)
     for phrase, (metric_id, strength) in WEAK_METRIC_PHRASES.items():
         phrases[_words(phrase)] = Entry(Kind.METRIC, metric_id, strength=strength)
     return phrases
@@ -204,6 +294,22 @@ class PhraseIndex:
     fuzzy_choices: tuple[str, ...]  # phrases a misspelling may be read as
     fuzzy_entries: dict[str, Entry]
     shown: dict[str, str]  # how a fuzzy choice is named to people ("asha" -> "Asha Rao")
+    vocabulary: frozenset[str]  # every word of every phrase
+    by_length: dict[int, tuple[str, ...]]  # the fuzzy choices by their length
+
+    def misspelt(self, text: str) -> list[str]:
+        """The fuzzy choices `text` may be a misspelling of (`lexicon.closest`), looked for
+        only among choices of a length within the edits allowed."""
+        edits = allowed_edits(text)
+        if not edits:
+            return []
+        near = [choice for length in range(len(text) - edits, len(text) + edits + 1)
+                for choice in self.by_length.get(length, ())]
+        return closest(text, near)
+
+    def knows(self, word: str) -> bool:
+        """Whether `word` is a word the reader knows: of a phrase, filler, or a number."""
+        return word in self.vocabulary or word in FILLER or word in NUMBER_WORDS
 
     def longest_match(self, words: list[str], start: int) -> tuple[int, Entry] | None:
         """(length, entry) of the longest phrase at `start`, or None."""
@@ -212,6 +318,13 @@ class PhraseIndex:
             if tuple(words[start:end]) == phrase:
                 return len(phrase), entry
         return None
+
+
+def _by_length(choices) -> dict[int, tuple[str, ...]]:
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for choice in choices:
+        grouped[len(choice)].append(choice)
+    return {length: tuple(found) for length, found in grouped.items()}
 
 
 _INDEXES: dict[int, tuple[Lexicon, PhraseIndex]] = {}
@@ -223,28 +336,51 @@ def phrase_index(lexicon: Lexicon) -> PhraseIndex:
     if cached is not None and cached[0] is lexicon:
         return cached[1]
     phrases = dict(_fixed_phrases())
-    for dimension in (Dimension.TEAM, Dimension.AGENT):
+    for dimension in (Dimension.TEAM, Dimension.AGENT, Dimension.TAG):
         for spelling in lexicon.spellings(dimension):
             words = _words(spelling)
-            if words and words not in phrases:
-                phrases[words] = Entry(Kind.VALUE, dimension=dimension, value=spelling)
+            if not words:
+                continue
+            known = phrases.get(words)
+            if known is None:
+                shared = dimension is Dimension.AGENT and spelling.endswith("s") \
+                    and len(lexicon.lookup(dimension, spelling[:-1])) > 1  # "sams"
+                phrases[words] = Entry(Kind.VALUE, dimension=dimension, value=spelling,
+                                       plural=shared)
+            elif known.kind is Kind.CONCEPT and dimension is Dimension.TAG:
+                # "complaint": what the complaints KPIs are about, and a tag to filter by
+                phrases[words] = Entry(Kind.CONCEPT, metrics=known.metrics,
+                                       strength=known.strength, dimension=dimension,
+                                       value=spelling)
+            if dimension is Dimension.TAG and words[-1] + "s" not in phrases:
+                plural = (*words[:-1], words[-1] + "s")  # "refunds", "bugs"
+                phrases.setdefault(plural, Entry(Kind.VALUE, dimension=dimension,
+                                                 value=spelling))
     grouped: dict[str, list[tuple[tuple[str, ...], Entry]]] = defaultdict(list)
     for words, entry in phrases.items():
         grouped[words[0]].append((words, entry))
     by_first = {first: tuple(sorted(found, key=lambda item: -len(item[0])))
                 for first, found in grouped.items()}
     fuzzy = {" ".join(words): entry for words, entry in phrases.items()
-             if entry.kind in (Kind.METRIC, Kind.VALUE) and len(" ".join(words)) >= 4
-             and entry.strength > 0}
+             if entry.kind in FUZZY_KINDS and len(" ".join(words)) >= 3}
     shown = {choice: " or ".join(lexicon.lookup(entry.dimension, entry.value)) or choice
              for choice, entry in fuzzy.items() if entry.kind is Kind.VALUE}
     index = PhraseIndex(by_first_word=by_first, fuzzy_choices=tuple(fuzzy), fuzzy_entries=fuzzy,
-                        shown=shown)
+                        shown=shown,
+                        vocabulary=frozenset(word for words in phrases for word in words),
+                        by_length=_by_length(fuzzy))
     if len(_INDEXES) > 16:
         _INDEXES.clear()
     _INDEXES[id(lexicon)] = (lexicon, index)
     return index
 
 
-# A word: an email address, a #tag, or letters and digits (with an apostrophe: "asha's").
-TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|#[\w-]+|[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+# What a misspelling may be read as: names of KPIs and of what they are about, values and
+# dimension words ("chanel"), the ways of asking ("percentge") and the shapes ("medain").
+FUZZY_KINDS = (Kind.METRIC, Kind.VALUE, Kind.CONCEPT, Kind.DIMENSION, Kind.FRAME,
+               Kind.STATISTIC, Kind.RANK, Kind.NEGATION, Kind.TREND)
+
+# A word: an email address, a #tag, an id such as cust-000123, letters and digits (with an
+# apostrophe: "asha's"), or a sign that means something: "%", "#".
+TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|#[\w-]+|[^\W\d_]+-\d{2,}"
+                   r"|[^\W_]+(?:'[^\W_]+)?|[%#]", re.UNICODE)

@@ -80,7 +80,7 @@ def reading_of(query: KpiQuery) -> dict:
         "compare": bool(query.compare),
         "previous": None if query.previous is None else {
             "start": _iso(query.previous.start), "end": _iso(query.previous.end)},
-        "statistic": getattr(query, "statistic", None),
+        "statistic": getattr(getattr(query, "statistic", None), "value", None),
         "trend": query.trend.value if query.trend is not None else None,
     }
 

@@ -102,7 +102,9 @@ def check_query(q, *, metric: str, period: tuple[datetime, datetime],
                 compare: bool = False, previous: tuple[datetime, datetime] | None = None,
                 limit: int | None = None, worst_first: bool = False, percentiles: bool = False,
                 trend: str | None = None, default_period: bool = False,
-                assumption: tuple[str, ...] = ()) -> None:
+                assumption: tuple[str, ...] = (), statistic: str | None = None,
+                exclude: dict[str, set[str]] | None = None,
+                threshold: tuple[str, float] | None = None) -> None:
     """Every field of `q` against the expectation (defaults where the case says nothing).
 
     - period / previous: compared as [start, end) instants (zones may differ);
@@ -112,13 +114,17 @@ def check_query(q, *, metric: str, period: tuple[datetime, datetime],
     - default_period: whether the "no period given: last 7 days" assumption must be present
       (True) or absent (False);
     - assumption: substrings that one single assumption line must all contain
-      (case-insensitive), e.g. ("Sam Lee", "Sam Ortiz").
+      (case-insensitive), e.g. ("Sam Lee", "Sam Ortiz");
+    - statistic: "median" or "p90" when that statistic is the value (None: the mean);
+    - exclude: {dimension value: set of values left out}, the whole dict;
+    - threshold: (op, value in the KPI's unit) of a breakdown's threshold.
     """
     assert isinstance(q, KpiQuery), f"expected a KpiQuery, got {type(q).__name__}: {q!r}"
     actual = {
         "metric": q.metric,
         "period": _span(q.period),
-        "filters": {f.dimension.value: set(f.values) for f in q.filters},
+        "filters": {f.dimension.value: set(f.values) for f in q.filters if not f.exclude},
+        "exclude": {f.dimension.value: set(f.values) for f in q.filters if f.exclude},
         "group_by": tuple(dimension.value for dimension in q.group_by),
         "compare": q.compare,
         "previous": _span(q.previous),
@@ -126,11 +132,14 @@ def check_query(q, *, metric: str, period: tuple[datetime, datetime],
         "worst_first": q.worst_first,
         "percentiles": q.percentiles,
         "trend": q.trend.value if q.trend is not None else None,
+        "statistic": q.statistic.value if q.statistic is not None else None,
+        "threshold": (q.threshold.op, round(q.threshold.value, 9)) if q.threshold else None,
     }
     wanted = {
         "metric": metric,
         "period": _span(period),
         "filters": {name: set(values) for name, values in (filters or {}).items()},
+        "exclude": {name: set(values) for name, values in (exclude or {}).items()},
         "group_by": tuple(group_by),
         "compare": compare,
         "previous": _span(previous),
@@ -138,9 +147,12 @@ def check_query(q, *, metric: str, period: tuple[datetime, datetime],
         "worst_first": worst_first,
         "percentiles": percentiles,
         "trend": trend,
+        "statistic": statistic,
+        "threshold": (threshold[0], round(threshold[1], 9)) if threshold else None,
     }
     assert actual == wanted
-    assert len(q.filters) == len(actual["filters"]), "a dimension is filtered twice"
+    assert len(q.filters) == len(actual["filters"]) + len(actual["exclude"]), \
+        "a dimension is filtered twice"
     assumptions = [str(line) for line in q.assumptions]
     if default_period:
         assert DEFAULT_PERIOD_ASSUMPTION in assumptions, assumptions

@@ -29,8 +29,12 @@ from .hand_periods import (
     THIS_MONTH,
     THIS_WEEK,
     THIS_YEAR,
+    WEEK_BEFORE_LAST,
     YESTERDAY,
+    utc,
 )
+
+PREVIOUS_7_DAYS = (utc(2026, 11, 8, 14, 5), utc(2026, 11, 15, 14, 5))  # the 7 days before
 
 
 def base(text: str, metric: str, period=None, *, tz: str = "UTC", **fields):
@@ -92,7 +96,7 @@ FOLLOW_UPS = [
     F("fcr-tier1-last-week", "what about yesterday?", period=YESTERDAY),
     F("fcr-tier1-last-week", "same for last 30 days", period=LAST_30_DAYS),
     F("fcr-tier1-last-week", "by agent", group_by=("agent",)),
-    F("fcr-tier1-last-week", "vs the week before", compare=True),
+    F("fcr-tier1-last-week", "vs the week before", compare=True, previous=WEEK_BEFORE_LAST),
     F("fcr-tier1-last-week", "compared to the previous week", compare=True),
     F("fcr-tier1-last-week", "what about CSAT?", metric="csat"),
     F("fcr-tier1-last-week", "for all tiers", filters={}),
@@ -112,10 +116,10 @@ FOLLOW_UPS = [
     F("frt-chat-last-week", "now for email", filters={"channel": {"email"}}),
     F("frt-chat-last-week", "and on phone?", filters={"channel": {"phone"}}),
     F("frt-chat-last-week", "any channel", filters={}),
-    F("frt-chat-last-week", "median?", percentiles=True),
+    F("frt-chat-last-week", "median?", statistic="median"),
     F("frt-chat-last-week", "by team", group_by=("team",)),
     F("frt-chat-last-week", "what about CSAT?", metric="csat"),
-    F("frt-chat-last-week", "vs the week before", compare=True),
+    F("frt-chat-last-week", "vs the week before", compare=True, previous=WEEK_BEFORE_LAST),
     F("frt-chat-last-week", "what about this month?", period=THIS_MONTH),
     F("frt-chat-last-week", "and for the billing team?",
       filters={"channel": {"chat"}, "team": {"billing"}}),
@@ -132,12 +136,12 @@ FOLLOW_UPS = [
     F("backlog-by-team", "for tier 2", filters={"tier": {"2"}}),
     F("backlog-by-team", "by agent", group_by=("agent",)),
     F("backlog-by-team", "overall", group_by=()),
-    F("backlog-by-team", "vs the week before", compare=True),
+    F("backlog-by-team", "vs the week before", compare=True, previous=PREVIOUS_7_DAYS),
     F("backlog-by-team", "what about this week?", period=THIS_WEEK),
     # AHT for Asha last week
     F("aht-asha-last-week", "and for Priya?", filters={"agent": {"Priya Nair"}}),
-    F("aht-asha-last-week", "median?", percentiles=True),
-    F("aht-asha-last-week", "and for Sam?", filters={"agent": {"Sam Lee", "Sam Ortiz"}},
+    F("aht-asha-last-week", "median?", statistic="median"),
+    F("aht-asha-last-week", "and for both Sams?", filters={"agent": {"Sam Lee", "Sam Ortiz"}},
       assumption=("Sam Lee", "Sam Ortiz")),
     F("aht-asha-last-week", "what about resolution time?", metric="resolution_time"),
     # resolution time in billing in October
@@ -146,7 +150,7 @@ FOLLOW_UPS = [
     F("rt-billing-october", "for urgent",
       filters={"team": {"billing"}, "priority": {"urgent"}}),
     F("rt-billing-october", "what about in September?", period=SEPTEMBER),
-    F("rt-billing-october", "median?", percentiles=True),
+    F("rt-billing-october", "median?", statistic="median"),
     # survey response rate last month
     F("srr-last-month", "by kind", group_by=("kind",)),
     F("srr-last-month", "for csat surveys", filters={"kind": {"csat"}}),
@@ -170,16 +174,15 @@ FOLLOW_UPS = [
     F("fcr-by-day-last-week", "overall", trend=None),
     F("fcr-by-day-last-week", "what about last month?", period=LAST_MONTH),
     F("fcr-by-day-last-week", "for tier 2", filters={"tier": {"2"}}),
-    F("fcr-by-day-last-week", "vs the week before", compare=True),
+    F("fcr-by-day-last-week", "vs the week before", compare=True, previous=WEEK_BEFORE_LAST),
     F("fcr-by-day-last-week", "what about CSAT?", metric="csat"),
     F("fcr-by-day-last-week", "median?", percentiles=False),  # FCR has no median
     # a plain question or a breakdown becomes a trend (the breakdown and its ranking go)
     F("fcr-tier1-last-week", "daily", trend="day"),
     F("fcr-tier1-last-week", "and over time?", trend="day", assumption=("trend by day",)),
-    F("csat-by-team-mom", "by week", group_by=(), trend="week"),
-    F("top5-agents-csat", "daily", group_by=(), limit=None, trend="day"),
-    F("backlog-by-team", "weekly", group_by=(), trend="week"),
-    F("worst-team-frt", "per day", group_by=(), limit=None, worst_first=False, trend="day"),
+    # a trend of a breakdown is asked back (REFUSED_FOLLOW_UPS), "overall" first makes it one
+    F("csat-by-team-mom", "overall by week", group_by=(), trend="week"),
+    F("top5-agents-csat", "daily overall", group_by=(), limit=None, trend="day"),
     # CSAT trend last 30 days (step chosen: by day): a new period chooses again
     F("csat-trend-30-days", "what about this year?", period=THIS_YEAR, trend="month",
       assumption=("trend by month",)),
@@ -204,6 +207,12 @@ REFUSED_FOLLOW_UPS = [
     pytest.param("fcr-by-day-last-week", "daily by team", id="fcr-by-day+daily-by-team"),
     pytest.param("fcr-by-day-last-week", "by day and by week", id="fcr-by-day+two-steps"),
     pytest.param("csat-by-team-mom", "by day and by agent", id="csat+by-day-and-agent"),
+    # a trend of each group is not drawn: asked back rather than the breakdown dropped
+    pytest.param("csat-by-team-mom", "by week", id="csat-by-team+by-week"),
+    pytest.param("backlog-by-team", "weekly", id="backlog-by-team+weekly"),
+    pytest.param("worst-team-frt", "per day", id="worst-team+per-day"),
+    # a name two agents share: which one?
+    pytest.param("aht-asha-last-week", "and for Sam?", id="aht+Sam"),
 ]
 
 
@@ -252,7 +261,7 @@ def test_a_step_chosen_for_one_period_is_chosen_again_for_the_next(read_question
 def test_follow_up_keeps_the_previous_assumptions(read_question, follow_up, workspace):
     """A follow-up that names no period keeps what was assumed before (here: the default
     period and the two Sams), and one that names a period drops only the period one."""
-    previous = read_question("FCR for Sam by team", workspace)
+    previous = read_question("FCR for both Sams by team", workspace)
     kept = follow_up(previous, "for tier 2", workspace)
     lines = [str(line) for line in kept.assumptions]
     assert "no period given: last 7 days" in lines
