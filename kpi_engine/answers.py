@@ -87,7 +87,8 @@ class QuestionAnswerer:
             from kpi_engine.question.llm import ModelUnavailable, load_chat_model
 
             try:
-                model = load_chat_model(settings.llm)
+                model = load_chat_model(settings.llm, base_url=settings.llm_base_url,
+                                        timeout=settings.llm_timeout_seconds)
             except ModelUnavailable as failure:
                 model_error = failure.reason
         return cls(engine, model=model, model_error=model_error, lexicon_max_age=lexicon_max_age)

@@ -1,6 +1,6 @@
 """LangChain fake chat models for the model path: `GenericFakeChatModel` taught to accept tools
-(as `with_structured_output` needs), one that raises, one that is slow, and `answering(args)`,
-a fake whose one answer is a QueryDraft tool call."""
+(as `with_structured_output` needs), one that raises (after recording what it was sent), one
+that is slow, and `answering(args)`, a fake whose one answer is a QueryDraft tool call."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class ToolCallingFake(GenericFakeChatModel):
 
 class FailingFake(ToolCallingFake):
     def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        self.received.append(list(messages))
         raise RuntimeError("provider is down")
 
 

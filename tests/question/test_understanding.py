@@ -1,5 +1,7 @@
-"""`understand`: the model reads a question first; any failure of the model, or a draft that is
-not a valid query, gives way to the offline reader, and the query then says so in an assumption.
+"""`understand`: the offline reader reads first; a language model, when configured, gets only
+what the rules cannot read (and never code or instructions). A model reading is validated like
+any other; a model that gives none — it fails, is slow, drafts something invalid or finds no
+KPI — leaves the offline refusal standing, the reason logged and never shown.
 With LangChain's fake chat models (the approach of test_llm.py): no network, no real model.
 
 Workspace (tests/question/conftest.py): NOW = Sunday 2026-11-22 14:05 UTC, weeks from Monday,
@@ -36,10 +38,11 @@ def fallback_notes(query: KpiQuery) -> list[str]:
 
 
 def test_a_valid_model_reading_is_the_query_where_the_offline_reader_refuses(workspace, expect):
-    # The offline reader finds no KPI in "how happy ..." and refuses; the model reads CSAT.
+    # The offline reader does not know "chuffed" and asks back; the model reads CSAT.
     model = answering({"metric": "csat", "period": "last week"})
 
-    understood = understand("how happy were our customers last week?", workspace, model=model)
+    understood = understand("how chuffed were our customers last week?", workspace,
+                            model=model)
 
     assert isinstance(understood, Understanding)
     assert understood.reader == "model"
@@ -48,74 +51,75 @@ def test_a_valid_model_reading_is_the_query_where_the_offline_reader_refuses(wor
     assert len(model.received) == 1  # the model was asked once
 
 
-def test_the_model_reading_wins_over_what_the_offline_reader_would_read(workspace, expect):
-    # Offline, "customer satisfaction by agent" is CSAT by agent over the default last 7 days;
-    # the model says last month, for billing only.
+def test_a_question_the_offline_reader_reads_is_not_sent_to_the_model(workspace, expect):
+    # The rules read "customer satisfaction by agent" (CSAT by agent, the default 7 days):
+    # the model is not asked, so its different reading cannot replace it.
     model = answering({"metric": "csat", "period": "last month", "group_by": ["agent"],
                        "filters": [{"dimension": "team", "values": ["billing"]}]})
 
     understood = understand("customer satisfaction by agent", workspace, model=model)
 
-    assert understood.reader == "model"
-    expect(understood.query, metric="csat", period=LAST_MONTH, filters={"team": {"billing"}},
-           group_by=("agent",))
-
-
-# --- every failure falls back to the offline reader, and says so --------------------------------
-
-
-def test_a_model_that_raises_gives_the_offline_reading_and_says_why(workspace, expect):
-    understood = understand("what was FCR last week for tier 1?", workspace,
-                            model=answering({"metric": "csat"}, FailingFake))
-
     assert understood.reader == "offline"
-    expect(understood.query, metric="fcr", period=LAST_WEEK, filters={"tier": {"1"}},
-           assumption=("language model was not used", "provider is down", "offline"))
-    [note] = fallback_notes(understood.query)
-    assert note == ("the language model was not used (the model call failed: RuntimeError: "
-                    "provider is down); read by the offline rules")
+    expect(understood.query, metric="csat", period=LAST_7_DAYS, group_by=("agent",),
+           default_period=True)
+    assert model.received == []
 
 
-def test_a_model_drafting_an_unknown_metric_gives_the_offline_reading(workspace, expect):
+# --- a model that gives no usable reading leaves the offline refusal standing -------------------
+
+UNREAD = "how happy were our customers with the zorblax last week?"  # the rules ask back
+
+
+def _offline_refusal(workspace) -> str:
+    with pytest.raises(UserError) as raised:
+        understand(UNREAD, workspace)
+    return raised.value.message
+
+
+def test_a_model_that_raises_leaves_the_offline_refusal(workspace, caplog):
+    with pytest.raises(UserError) as raised:
+        understand(UNREAD, workspace, model=answering({"metric": "csat"}, FailingFake))
+
+    assert raised.value.message == _offline_refusal(workspace)
+    assert "provider is down" in caplog.text  # why, in the log, not in the answer
+
+
+def test_a_model_drafting_an_unknown_metric_leaves_the_offline_refusal(workspace, caplog):
     model = answering({"metric": "happiness_index", "period": "last month"})
 
-    understood = understand("what was FCR last week for tier 1?", workspace, model=model)
+    with pytest.raises(UserError) as raised:
+        understand(UNREAD, workspace, model=model)
 
-    assert understood.reader == "offline"
-    # the offline reading: not the model's period (last month) nor its metric
-    expect(understood.query, metric="fcr", period=LAST_WEEK, filters={"tier": {"1"}})
-    [note] = fallback_notes(understood.query)
-    assert "not a valid query" in note and "happiness_index" in note
+    assert raised.value.message == _offline_refusal(workspace)
+    assert len(model.received) == 1
 
 
-def test_a_model_drafting_an_unknown_agent_gives_the_offline_reading(workspace, expect):
-    model = answering({"metric": "fcr", "filters": [{"dimension": "agent", "values": ["Zed"]}]})
+def test_a_model_drafting_an_unknown_agent_leaves_the_offline_refusal(workspace):
+    model = answering({"metric": "csat", "filters": [{"dimension": "agent", "values": ["Zed"]}]})
 
-    understood = understand("FCR for Asha last week", workspace, model=model)
+    with pytest.raises(UserError) as raised:
+        understand(UNREAD, workspace, model=model)
 
-    assert understood.reader == "offline"
-    expect(understood.query, metric="fcr", period=LAST_WEEK, filters={"agent": {"Asha Rao"}})
-    assert len(fallback_notes(understood.query)) == 1
-
-
-def test_a_model_answer_without_a_tool_call_gives_the_offline_reading(workspace, expect):
-    model = ToolCallingFake(messages=iter([AIMessage(content="FCR was 72% last week.")]))
-
-    understood = understand("FCR last week", workspace, model=model)
-
-    assert understood.reader == "offline"
-    expect(understood.query, metric="fcr", period=LAST_WEEK,
-           assumption=("language model was not used", "returned no query"))
+    assert raised.value.message == _offline_refusal(workspace)
 
 
-def test_a_slow_model_times_out_into_the_offline_reading(workspace, expect):
+def test_a_model_answer_without_a_tool_call_leaves_the_offline_refusal(workspace):
+    model = ToolCallingFake(messages=iter([AIMessage(content="CSAT was 72% last week.")]))
+
+    with pytest.raises(UserError) as raised:
+        understand(UNREAD, workspace, model=model)
+
+    assert raised.value.message == _offline_refusal(workspace)
+    assert "72" not in raised.value.message  # never a number the model made up
+
+
+def test_a_slow_model_times_out_and_leaves_the_offline_refusal(workspace):
     model = answering({"metric": "csat"}, SlowFake)
 
-    understood = understand("FCR last week", workspace, model=model, model_timeout=0.2)
+    with pytest.raises(UserError) as raised:
+        understand(UNREAD, workspace, model=model, model_timeout=0.2)
 
-    assert understood.reader == "offline"
-    expect(understood.query, metric="fcr", period=LAST_WEEK,
-           assumption=("language model was not used", "within 0.2 s"))
+    assert raised.value.message == _offline_refusal(workspace)
 
 
 def test_an_off_topic_question_the_model_finds_no_kpi_in_is_the_offline_refusal(workspace, refusal):
@@ -170,29 +174,32 @@ def test_a_follow_up_without_a_model_uses_the_offline_follow_up(workspace, expec
     expect(understood.query, metric="fcr", period=LAST_WEEK, filters={"tier": {"2"}})
 
 
-def test_a_follow_up_whose_model_fails_uses_the_offline_follow_up(workspace, expect):
+def test_a_follow_up_the_rules_read_is_not_sent_to_the_model(workspace, expect):
+    model = answering({"metric": "fcr"}, FailingFake)
     understood = understand("what about last month?", workspace, previous=previous_fcr_tier_1(),
-                            model=answering({"metric": "fcr"}, FailingFake))
+                            model=model)
 
     assert understood.reader == "offline"
-    expect(understood.query, metric="fcr", period=LAST_MONTH, filters={"tier": {"1"}},
-           assumption=("language model was not used", "provider is down"))
+    expect(understood.query, metric="fcr", period=LAST_MONTH, filters={"tier": {"1"}})
+    assert model.received == []
 
 
 def test_a_follow_up_read_by_the_model_is_the_model_query(workspace, expect):
     model = answering({"metric": "fcr", "period": "last week",
                        "filters": [{"dimension": "tier", "values": ["3"]}]})
 
-    understood = understand("and the top tier?", workspace, previous=previous_fcr_tier_1(),
+    # "the top tier" is not something the rules read; the model does
+    understood = understand("and the uppermost tier?", workspace, previous=previous_fcr_tier_1(),
                             model=model)
 
     assert understood.reader == "model"
-    expect(understood.query, metric="fcr", period=LAST_WEEK, filters={"tier": {"3"}})
+    expect(understood.query, metric="fcr", period=LAST_WEEK, filters={"tier": {"3"}},
+           assumption=("read by the language model",))
 
 
-def test_a_long_model_answer_is_cut_where_the_answer_quotes_it(workspace):
-    understood = understand("FCR last week", workspace,
-                            model=answering({"metric": "fcr", "period": "x" * 5000}))
+def test_a_long_reason_a_model_could_not_be_loaded_is_cut_where_the_answer_quotes_it(workspace):
+    understood = understand("FCR last week", workspace, model=None,
+                            model_error="could not be loaded: " + "x" * 5000)
     (note,) = fallback_notes(understood.query)
     assert understood.reader == "offline"
     assert len(note) < 300 and "x" * 100 in note and "x" * 1000 not in note
