@@ -27,12 +27,12 @@ from bot.digest_posting import ChartQueue, DigestPoster, Outcome
 from bot.sandbox.slack_double import SlackDouble
 from bot.scheduler import JOB_THREADS
 from bot.services import DigestServices
-from kpi_engine.database import open_database
-from kpi_engine.digest_definitions import DigestDefinition
-from kpi_engine.digests import build_digest
+from kpi_engine.digests.content import build_digest
+from kpi_engine.digests.definitions import DigestDefinition
 from kpi_engine.engine import KpiEngine
-from kpi_engine.schema import digests, post_claims
 from kpi_engine.settings import Settings
+from kpi_engine.storage.database import open_database
+from kpi_engine.storage.schema import digests, post_claims
 
 NOW = datetime(2026, 11, 22, 14, 5, tzinfo=timezone.utc)
 DUE = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)

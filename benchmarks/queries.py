@@ -3,7 +3,7 @@ hand in plain SQL — the floor the engine's time is compared with.
 
 The hand-written SQL is what a careful analyst would type for the same answer (the total and,
 for a breakdown, the groups), per dialect. Timestamps on SQLite are integer microseconds (see
-kpi_engine/schema.py), so its bound period limits are integers there.
+kpi_engine/storage/schema.py), so its bound period limits are integers there.
 """
 
 from __future__ import annotations

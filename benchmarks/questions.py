@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from kpi_engine.errors import UserError
 from kpi_engine.question import Lexicon, Workspace, follow_up, read_question
-from kpi_engine.sample_desk import AGENTS, TAGS, TEAMS
+from kpi_engine.samples.desk import AGENTS, TAGS, TEAMS
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 22, 14, 5, tzinfo=timezone.utc)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from kpi_engine.sample_data import SampleSpec, write_csv
+from kpi_engine.samples.data import SampleSpec, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"

@@ -27,10 +27,10 @@ from sqlalchemy.engine import make_url
 from benchmarks.slack import _raw_request, _start_server, percentile, send_raw
 from bot.sandbox import signed_requests as slack_requests
 from bot.sandbox.slack_double import SlackDouble
-from kpi_engine.database import open_database
-from kpi_engine.schema import survey_responses, tickets
-from kpi_engine.support import TicketRef
-from kpi_engine.surveys import SurveyPolicy, SurveyStore
+from kpi_engine.desk.conversations import TicketRef
+from kpi_engine.desk.surveys import SurveyPolicy, SurveyStore
+from kpi_engine.storage.database import open_database
+from kpi_engine.storage.schema import survey_responses, tickets
 
 SECRET = "bench-signing-secret"
 CHANNEL = "CBENCHSURVEY"
@@ -64,7 +64,7 @@ def prepare(db: sa.Engine) -> None:
     store = SurveyStore(db, lambda: NOW, SurveyPolicy())
     for i in range(count):
         ref = TicketRef(source="slack", ticket_id=ticket_id(i), customer=customer(i),
-                        channel_id=CHANNEL, thread_ts=f"1800000000.{i:06d}", status="solved",
+                        channel_id=CHANNEL, thread_id=f"1800000000.{i:06d}", status="solved",
                         solved_at=NOW, agent=None)
         store.posted(store.begin(ref, customer(i)), message_ts(i))
 

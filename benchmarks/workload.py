@@ -19,12 +19,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from benchmarks.queries import QUERIES, BenchQuery, period_params
-from kpi_engine.database import open_database
 from kpi_engine.engine import KpiEngine
 from kpi_engine.ingest import import_csv
 from kpi_engine.periods import parse_period
 from kpi_engine.query import Filter, KpiQuery, parse_dimension
 from kpi_engine.settings import Settings
+from kpi_engine.storage.database import open_database
 
 
 def peak_rss_mb() -> float:

@@ -31,10 +31,10 @@ from bot.listeners import register_listeners
 from bot.listeners.support import SupportListener
 from bot.middleware import AccessGate, AtMostOnce, install
 from bot.services import AskingServices, DigestServices, SupportServices
-from kpi_engine.deliveries import DeliveryLog
 from kpi_engine.engine import KpiEngine
 from kpi_engine.errors import UserError
 from kpi_engine.settings import Settings
+from kpi_engine.storage.deliveries import DeliveryLog
 
 logger = logging.getLogger("kpibot.slack")
 

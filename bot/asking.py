@@ -24,9 +24,9 @@ from bot.blocks.notices import access_refusal, apology_message
 from bot.blocks.table import breakdown_csv, csv_filename
 from bot.errors import log_internal_error
 from bot.services import AskingServices
-from kpi_engine.answers import Answer
 from kpi_engine.errors import UserError
 from kpi_engine.query import KpiResult
+from kpi_engine.question.answers import Answer
 
 logger = logging.getLogger("kpibot.slack")
 

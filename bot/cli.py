@@ -42,8 +42,8 @@ def cli() -> None:
 @common_options
 def import_command(tickets_csv, surveys_csv, skip_bad, replace_missing, as_json, settings):
     """Load canonical CSVs (upsert by source and id; atomic unless --skip-bad)."""
-    from kpi_engine.database import open_database
     from kpi_engine.ingest import import_csv
+    from kpi_engine.storage.database import open_database
 
     if tickets_csv is None and surveys_csv is None:
         raise UserError("give a tickets CSV, a --surveys CSV, or both", ["kpibot import tickets.csv --surveys surveys.csv"])
@@ -121,10 +121,10 @@ class _progress:
 def kpi_command(metric, period_words, start, end, where, group_by, compare, percentiles, limit,
                 trend, explain, as_json, settings):
     """Compute one KPI."""
-    from kpi_engine.database import open_database
     from kpi_engine.engine import KpiEngine
     from kpi_engine.formatting import render_text
     from kpi_engine.query import Filter, KpiQuery, parse_dimension, parse_granularity
+    from kpi_engine.storage.database import open_database
 
     step = None
     if trend is not None:
@@ -163,8 +163,8 @@ def kpi_command(metric, period_words, start, end, where, group_by, compare, perc
 
 
 def _period(settings, words, start, end):
-    from kpi_engine.engine import workspace_now
     from kpi_engine.periods import default_period, parse_period, period_from_bounds
+    from kpi_engine.settings import workspace_now
 
     zone, week_start, now = settings.zone, settings.week_start, workspace_now(settings)
     if words and (start or end):
@@ -187,7 +187,7 @@ def _period(settings, words, start, end):
 @common_options
 def ask_command(question, as_json, conversation, settings):
     """Answer a plain-language question; QUESTION - reads one question per line from stdin."""
-    from kpi_engine.answers import QuestionAnswerer
+    from kpi_engine.question.answers import QuestionAnswerer
 
     if conversation and question != "-":
         raise UserError("--conversation reads its questions from standard input: use QUESTION -",
@@ -244,8 +244,8 @@ def _answer_line(answerer, question: str, as_json: bool, previous=None):
 def demo_command(ticket_count, settings):
     """Make a demo database and show the main job end to end."""
     from bot.sandbox.conversation_demo import run_conversation_demo
-    from kpi_engine.database import open_database
-    from kpi_engine.demo import run_demo
+    from kpi_engine.samples.demo import run_demo
+    from kpi_engine.storage.database import open_database
 
     run_demo(settings, tickets=ticket_count, echo=click.echo)
     click.echo("")

@@ -42,7 +42,7 @@ def digest_group() -> None:
 def add_command(name, channel, at, days, period, kpis, where, targets, thresholds,
                 change_alerts, replace_existing, as_json, settings):
     """Add a digest, posted at --at in the zone of --tz (KPIBOT_TZ by default)."""
-    from kpi_engine.digest_definitions import definition_from_parts
+    from kpi_engine.digests.definitions import definition_from_parts
 
     fields = {"name": name, "channel": channel, "at": at, "tz": settings.tz, "days": days,
               "period": period, "where": list(where)}
@@ -61,8 +61,8 @@ def add_command(name, channel, at, days, period, kpis, where, targets, threshold
 @common_options
 def list_command(as_json, settings):
     """The digests, with when each is next due."""
-    from kpi_engine.engine import workspace_now
-    from kpi_engine.schedules import next_due
+    from kpi_engine.digests.schedules import next_due
+    from kpi_engine.settings import workspace_now
 
     definitions = _store(settings).all()
     if as_json:
@@ -93,10 +93,11 @@ def remove_command(name, settings):
 @common_options
 def preview_command(name, as_json, settings):
     """What the digest would post now, posting nothing."""
-    from kpi_engine.digest_text import render_digest_text
-    from kpi_engine.digests import build_digest
-    from kpi_engine.engine import KpiEngine, workspace_now
-    from kpi_engine.schedules import last_due
+    from kpi_engine.digests.content import build_digest
+    from kpi_engine.digests.schedules import last_due
+    from kpi_engine.digests.text import render_digest_text
+    from kpi_engine.engine import KpiEngine
+    from kpi_engine.settings import workspace_now
 
     store = _store(settings)
     definition = store.get(name)
@@ -115,7 +116,7 @@ def run_command(name, force, as_json, settings):
     from bot.app import check_slack_settings, slack_client
     from bot.digest_posting import DigestPoster, Outcome
     from bot.services import DigestServices
-    from kpi_engine.schedules import last_due
+    from kpi_engine.digests.schedules import last_due
 
     check_slack_settings(settings, signing_secret=False)
     services = DigestServices.build(settings)
@@ -142,7 +143,7 @@ def run_command(name, force, as_json, settings):
 @common_options
 def export_command(file, settings):
     """Write every digest to a YAML or TOML file (by its suffix)."""
-    from kpi_engine.digest_files import write_definitions
+    from kpi_engine.digests.files import write_definitions
 
     definitions = _store(settings).all()
     write_definitions(file, definitions)
@@ -155,7 +156,7 @@ def export_command(file, settings):
 @common_options
 def load_command(file, prune, settings):
     """Make the digests match a YAML or TOML file (all or nothing)."""
-    from kpi_engine.digest_files import read_definitions
+    from kpi_engine.digests.files import read_definitions
 
     report = _store(settings).load(read_definitions(file, default_tz=settings.tz), prune=prune)
     for verb, names in (("added", report.added), ("updated", report.updated),
@@ -167,17 +168,17 @@ def load_command(file, prune, settings):
 
 
 def _store(settings):
-    from kpi_engine.database import open_database
-    from kpi_engine.digest_store import DigestStore
-    from kpi_engine.engine import workspace_now
+    from kpi_engine.digests.store import DigestStore
+    from kpi_engine.settings import workspace_now
+    from kpi_engine.storage.database import open_database
 
     return DigestStore(open_database(settings.database_url), lambda: workspace_now(settings))
 
 
 def _summary(definition, settings) -> str:
-    from kpi_engine.engine import workspace_now
+    from kpi_engine.digests.schedules import describe_schedule, next_due
     from kpi_engine.formatting import describe_filters
-    from kpi_engine.schedules import describe_schedule, next_due
+    from kpi_engine.settings import workspace_now
 
     parts = [f"in {definition.channel_id}", describe_schedule(definition),
              f"covers {definition.period}", ", ".join(k.metric for k in definition.kpis)]

@@ -8,8 +8,8 @@ import json
 import click
 
 from bot.cli_options import common_options
+from kpi_engine.desk.ids import channel_id
 from kpi_engine.errors import UserError
-from kpi_engine.slack_ids import channel_id
 
 
 @click.group("support-channel")
@@ -24,7 +24,7 @@ def support_channel_group() -> None:
 @common_options
 def add_command(channel_id, team, tier, settings):
     """Follow a channel's threads as support conversations (or change its team and tier)."""
-    from kpi_engine.support import SupportChannel
+    from kpi_engine.desk.conversations import SupportChannel
 
     added = _channels(settings).add(SupportChannel(channel_id=_channel_id(channel_id),
                                                    team=team, tier=tier))
@@ -68,9 +68,9 @@ def _channel_id(text: str) -> str:
 
 
 def _channels(settings):
-    from kpi_engine.database import open_database
-    from kpi_engine.engine import workspace_now
-    from kpi_engine.support import SupportChannels
+    from kpi_engine.desk.conversations import SupportChannels
+    from kpi_engine.settings import workspace_now
+    from kpi_engine.storage.database import open_database
 
     return SupportChannels(open_database(settings.database_url),
                            lambda: workspace_now(settings))

@@ -1,7 +1,7 @@
 """Posting digests and alerts to Slack, each exactly once.
 
 `DigestPoster.post(definition, due)` claims (digest, local date of `due`) in the database
-(kpi_engine.claims), builds the digest, posts it with the claim in the message's metadata,
+(kpi_engine.storage.claims), builds the digest, posts it with the claim in the message's metadata,
 records the post, then adds the definitions and the trend chart in the digest's thread. A
 second process, a restart or a second `kpibot digest run` finds the claim and posts nothing.
 A holder that died after claiming is taken over after the claim timeout (`retry_stale`, run
@@ -35,12 +35,12 @@ from bot.asking import thread_conversation
 from bot.blocks.digest import alert_message, definitions_message, digest_message
 from bot.errors import log_internal_error
 from bot.services import DigestServices
-from kpi_engine.alerts import alert_claim_key, alert_text, read_alerts
-from kpi_engine.claims import Claim
-from kpi_engine.digest_definitions import DigestDefinition
-from kpi_engine.digests import DigestReport, build_digest
+from kpi_engine.digests.alerts import alert_claim_key, alert_text, read_alerts
+from kpi_engine.digests.content import DigestReport, build_digest
+from kpi_engine.digests.definitions import DigestDefinition
+from kpi_engine.digests.schedules import due_on, last_due
 from kpi_engine.query import KpiQuery
-from kpi_engine.schedules import due_on, last_due
+from kpi_engine.storage.claims import Claim
 
 logger = logging.getLogger("kpibot.digests")
 

@@ -9,7 +9,8 @@ Jobs, each under a stable id:
   a short outage runs once when the process is back; one missed for longer is skipped, with
   a log line saying so.
 - `alerts`: every KPIBOT_ALERT_INTERVAL minutes, the alert rules of every digest.
-- `retry`: takes over the claims of posters that died before posting (see claims.py).
+- `retry`: takes over the claims of posters that died before posting (see
+  kpi_engine/storage/claims.py).
 - `sync`: every minute, brings the digest jobs in line with the `digests` table, so digests
   added, edited or removed from Slack or the command line, in any process, are scheduled.
 - `surveys`: every KPIBOT_SURVEY_CHECK_MINUTES, surveys for tickets with a Slack thread found
@@ -42,8 +43,8 @@ from slack_sdk import WebClient
 from bot.digest_posting import DigestPoster
 from bot.services import DigestServices
 from bot.survey_posting import SurveyPoster
-from kpi_engine.digest_definitions import Days, DigestDefinition
-from kpi_engine.schema import apscheduler_jobs
+from kpi_engine.digests.definitions import Days, DigestDefinition
+from kpi_engine.storage.schema import apscheduler_jobs
 
 logger = logging.getLogger("kpibot.scheduler")
 

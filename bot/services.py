@@ -13,15 +13,15 @@ from datetime import datetime, timedelta
 
 from bot.access import AccessPolicy
 from bot.agents import AgentDirectory
-from kpi_engine.alerts import AlertStates
-from kpi_engine.answers import QuestionAnswerer
-from kpi_engine.claims import ClaimStore
-from kpi_engine.conversations import ConversationStore
-from kpi_engine.digest_store import DigestStore
+from kpi_engine.desk.conversations import SupportChannels, SupportDesk
+from kpi_engine.desk.surveys import SurveyPolicy, SurveyStore
+from kpi_engine.digests.alerts import AlertStates
+from kpi_engine.digests.store import DigestStore
 from kpi_engine.engine import KpiEngine
+from kpi_engine.question.answers import QuestionAnswerer
+from kpi_engine.question.conversations import ConversationStore
 from kpi_engine.settings import Settings
-from kpi_engine.support import SupportChannels, SupportDesk
-from kpi_engine.surveys import SurveyPolicy, SurveyStore
+from kpi_engine.storage.claims import ClaimStore
 
 # How stale the known agents, teams and tags may get in a long-running app (seconds).
 LEXICON_MAX_AGE = 300.0
@@ -100,6 +100,6 @@ class SupportServices:
 
 
 def _open_engine(settings: Settings, clock: Callable[[], datetime] | None) -> KpiEngine:
-    from kpi_engine.database import open_database
+    from kpi_engine.storage.database import open_database
 
     return KpiEngine(open_database(settings.database_url), settings, clock=clock)

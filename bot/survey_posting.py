@@ -24,9 +24,9 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.survey import closed_message, low_csat_notice, survey_message
 from bot.errors import log_internal_error
 from bot.services import SupportServices
-from kpi_engine.slack_ids import is_user_id
-from kpi_engine.support import TicketRef
-from kpi_engine.surveys import Survey
+from kpi_engine.desk.conversations import TicketRef
+from kpi_engine.desk.ids import is_user_id
+from kpi_engine.desk.surveys import Survey
 
 logger = logging.getLogger("kpibot.surveys")
 
@@ -53,7 +53,7 @@ class SurveyPoster:
         message = survey_message(survey)
         try:
             posted = self.client.chat_postMessage(
-                channel=survey.channel_id, thread_ts=survey.thread_ts, text=message.text,
+                channel=survey.channel_id, thread_ts=survey.thread_id, text=message.text,
                 blocks=list(message.blocks), metadata=_metadata(survey), unfurl_links=False)
         except SlackApiError as error:
             surveys.abandon(survey)
@@ -67,20 +67,20 @@ class SurveyPoster:
         stored whatever Slack says)."""
         message = survey_message(survey, now=self.services.engine.now())
         try:
-            self.client.chat_update(channel=survey.channel_id, ts=survey.message_ts,
+            self.client.chat_update(channel=survey.channel_id, ts=survey.message_id,
                                     text=message.text, blocks=list(message.blocks))
         except SlackApiError as error:
-            logger.warning("survey message %s not updated: %s", survey.message_ts,
+            logger.warning("survey message %s not updated: %s", survey.message_id,
                            error.response.get("error"))
 
     def close(self, survey: Survey) -> None:
         message = closed_message()
         try:
-            self.client.chat_update(channel=survey.channel_id, ts=survey.message_ts,
+            self.client.chat_update(channel=survey.channel_id, ts=survey.message_id,
                                     text=message.text, blocks=list(message.blocks))
         except SlackApiError as error:
             if error.response.get("error") not in ("message_not_found", "channel_not_found"):
-                logger.warning("survey %s not closed: %s", survey.message_ts,
+                logger.warning("survey %s not closed: %s", survey.message_id,
                                error.response.get("error"))
                 return
         self.services.surveys.close(survey)
@@ -112,7 +112,7 @@ class SurveyPoster:
             return
         try:
             permalink = self.client.chat_getPermalink(
-                channel=survey.channel_id, message_ts=survey.thread_ts).get("permalink")
+                channel=survey.channel_id, message_ts=survey.thread_id).get("permalink")
         except SlackApiError:
             permalink = None
         ticket = self.services.desk.ticket(survey.source, survey.ticket_id)
@@ -131,7 +131,7 @@ class SurveyPoster:
         thread, else the claim given back so the next check asks again."""
         try:
             replies = self.client.conversations_replies(
-                channel=survey.channel_id, ts=survey.thread_ts, include_all_metadata=True,
+                channel=survey.channel_id, ts=survey.thread_id, include_all_metadata=True,
                 limit=200)
             for message in replies.get("messages", []):
                 payload = (message.get("metadata") or {}).get("event_payload") or {}

@@ -1,23 +1,30 @@
 """Running queries: `KpiEngine.run(query)` → `KpiResult`, `explain(query)` → the SQL.
 
-The engine compiles a query (see compile.py), executes one statement per period, and turns the
-aggregates into measurements: value and `n` (the value a median or p90 when the query asks
+The engine compiles a query (see sql/compile.py), executes one statement per period, and turns
+the aggregates into measurements: value and `n` (the value a median or p90 when the query asks
 for that statistic, the mean beside it), Wilson intervals for survey rates, the change to the
 previous period with its significance, the groups past the threshold ordered best first and
-ranked honestly (see ranking.py) — or, for a trend, one row per bucket of the period in time
-order, empty buckets included as "no data".
+ranked honestly (see query/ranking.py) — or, for a trend, one row per bucket of the period in
+time order, empty buckets included as "no data".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
 
-from kpi_engine.buckets import Bucket, trend_buckets
-from kpi_engine.compile import (
+from kpi_engine.errors import UnknownNameError
+from kpi_engine.metrics import Metric, get_metric, nearest
+from kpi_engine.periods import Period, previous_period
+from kpi_engine.periods.buckets import Bucket, trend_buckets
+from kpi_engine.query import Change, Filter, GroupRow, KpiQuery, KpiResult, Measurement
+from kpi_engine.query.measurements import compare, empty_measurement, measurement_from_row
+from kpi_engine.query.ranking import OrderedGroups, order_groups
+from kpi_engine.settings import Clock, Settings, system_clock, workspace_now
+from kpi_engine.sql.compile import (
     column_prefix,
     compile_measures,
     compile_statement,
@@ -25,31 +32,14 @@ from kpi_engine.compile import (
     percentiles_asked,
     scan_key,
 )
-from kpi_engine.dialects import SqlDialect
-from kpi_engine.errors import UnknownNameError
-from kpi_engine.measurements import compare, empty_measurement, measurement_from_row
-from kpi_engine.metrics import Metric, get_metric
-from kpi_engine.periods import Period, previous_period
-from kpi_engine.query import Change, Filter, GroupRow, KpiQuery, KpiResult, Measurement
-from kpi_engine.ranking import OrderedGroups, order_groups
-from kpi_engine.response_targets import format_target, parse_target_rules
-from kpi_engine.schema import ticket_tags, tickets
-from kpi_engine.settings import Settings
-from kpi_engine.sources import CompileContext
+from kpi_engine.sql.dialects import backend_for
+from kpi_engine.sql.sources import CompileContext
+from kpi_engine.sql.targets import format_target, parse_target_rules
+from kpi_engine.storage.schema import ticket_tags, tickets
 from kpi_engine.vocabulary import Dimension, Statistic
 
-Clock = Callable[[], datetime]
 # how a definition's "mean time …" reads when a statistic is the value
 STATISTIC_WORDS = {Statistic.MEDIAN: "median ", Statistic.P90: "90th percentile of the "}
-
-
-def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def workspace_now(settings: Settings, clock: Clock = system_clock) -> datetime:
-    """The current instant in the workspace zone; `settings.now` pins it."""
-    return (settings.now or clock()).astimezone(settings.zone)
 
 
 @dataclass(frozen=True)
@@ -67,7 +57,7 @@ class KpiEngine:
         self.db = db
         self.settings = settings
         self._clock = clock or system_clock
-        self.dialect = SqlDialect(db.dialect.name)
+        self.backend = backend_for(db)
         self.target_rules = parse_target_rules(settings.sla_targets)
 
     def in_zone(self, tz: str) -> KpiEngine:
@@ -107,7 +97,7 @@ class KpiEngine:
 
     def _context(self) -> CompileContext:
         return CompileContext(
-            dialect=self.dialect,
+            backend=self.backend,
             now=self.now(),
             default_target_seconds=self.settings.sla_seconds,
             target_rules=self.target_rules,
@@ -286,13 +276,6 @@ def trend_rows(metric: Metric, query: KpiQuery, buckets: Sequence[Bucket],
                  current=measured.get((number,), empty_measurement(metric)))
         for number, bucket in enumerate(buckets)
     ]
-
-
-def nearest(word: str, choices: list[str], limit: int = 3) -> list[str]:
-    """The choices closest to `word`, best first (fuzzy)."""
-    from rapidfuzz import fuzz, process
-
-    return [choice for choice, score, _ in process.extract(word, choices, scorer=fuzz.WRatio, limit=limit) if score >= 50]
 
 
 def _unprefixed(row, prefix: str):

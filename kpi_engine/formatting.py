@@ -10,11 +10,10 @@ Slack-free, so the command line and the Slack cards say the same thing the same 
 from __future__ import annotations
 
 import re
-
 from datetime import date
 
 from kpi_engine.metrics import Metric
-from kpi_engine.period_words import MONTH_ABBREVIATIONS, WEEKDAY_NAMES
+from kpi_engine.periods.words import MONTH_ABBREVIATIONS, WEEKDAY_NAMES
 from kpi_engine.vocabulary import Dimension, Granularity, Statistic, Unit
 
 NO_DATA = "no data"

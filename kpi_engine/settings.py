@@ -1,11 +1,13 @@
-"""Settings: every knob of interfaces.md, read from the environment and a `.env` file.
+"""Settings: every knob of interfaces.md, read from the environment and a `.env` file; and the
+workspace's clock (`workspace_now`: the current instant in its zone, pinned by `settings.now`).
 
 A CLI flag, where one exists, is passed in as an override and wins over the environment.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, field_validator
@@ -130,3 +132,15 @@ class Settings(BaseSettings):
 
 def _id_set(text: str) -> frozenset[str]:
     return frozenset(part.strip() for part in text.split(",") if part.strip())
+
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def workspace_now(settings: Settings, clock: Clock = system_clock) -> datetime:
+    """The current instant in the workspace zone; `settings.now` pins it."""
+    return (settings.now or clock()).astimezone(settings.zone)

@@ -1,5 +1,6 @@
-"""Shared fixtures: a migrated, empty database on each backend (SQLite, PostgreSQL, DuckDB),
-builders for hand-made tickets and survey answers, and a KpiEngine with a pinned clock.
+"""Shared fixtures: a migrated, empty database on each backend (SQLite, PostgreSQL, DuckDB) and
+a KpiEngine with a pinned clock. The builders for hand-made tickets and survey answers, settings
+and the command line are in tests/builders.py.
 
 PostgreSQL comes from KPIBOT_TEST_POSTGRES_URL (default: the local server of DESIGN.md); each
 test process gets a database of its own, dropped at the end. It is required, not optional: a
@@ -11,20 +12,20 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
 
-from kpi_engine.database import create_database_engine, migrate
-from kpi_engine.dimension_values import record_dimension_values
 from kpi_engine.engine import KpiEngine
-from kpi_engine.schema import metadata, survey_requests, survey_responses, ticket_tags, tickets
-from kpi_engine.settings import Settings
+from kpi_engine.storage.database import create_database_engine, migrate
+from kpi_engine.storage.schema import metadata
+
+pytest.register_assert_rewrite("tests.builders")  # run_kpibot asserts
+
+from tests.builders import make_settings  # noqa: E402
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgresql", "duckdb")
-NOW = datetime(2026, 11, 22, 14, 5, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="session")
@@ -94,86 +95,7 @@ def sqlite_db(migrated_database) -> sa.Engine:
     return migrated_database("sqlite")
 
 
-def make_settings(**overrides) -> Settings:
-    """Settings for tests: never read from the developer's environment or .env."""
-    values = {"tz": "UTC", "now": NOW, "database_url": "sqlite://"} | overrides
-    return Settings(_env_file=None, **values)
-
-
 @pytest.fixture
 def kpi(db) -> KpiEngine:
     """A KpiEngine on `db` with the clock pinned to NOW (2026-11-22 14:05 UTC, a Sunday)."""
     return KpiEngine(db, make_settings())
-
-
-TICKET_DEFAULTS = {
-    "source": "import",
-    "first_response_at": None,
-    "solved_at": None,
-    "status": "open",
-    "channel": "chat",
-    "priority": "normal",
-    "tier": 1,
-    "team": "general",
-    "agent": "Asha Rao",
-    "agent_replies": 1,
-    "customer_messages": 1,
-    "reopens": 0,
-    "escalated": False,
-    "handle_time_seconds": None,
-    "hold_time_seconds": None,
-    "slack_channel": None,
-    "slack_thread_ts": None,
-}
-
-
-def add_tickets(engine: sa.Engine, *rows: dict) -> None:
-    """Insert hand-made tickets: each dict needs id and created_at; `tags` is a list; `customer`
-    defaults to one per ticket. Other fields take TICKET_DEFAULTS."""
-    ticket_rows, tag_rows = [], []
-    for row in rows:
-        row = dict(row)
-        tags = row.pop("tags", [])
-        full = TICKET_DEFAULTS | {"customer": f"customer-{row['id']}"} | row
-        ticket_rows.append(full)
-        tag_rows.extend({"source": full["source"], "ticket_id": full["id"], "tag": tag} for tag in tags)
-    with engine.begin() as connection:
-        if ticket_rows:
-            connection.execute(tickets.insert(), ticket_rows)
-        if tag_rows:
-            connection.execute(ticket_tags.insert(), tag_rows)
-        record_dimension_values(connection, tickets, ticket_tags)
-
-
-def add_survey_responses(engine: sa.Engine, *rows: dict) -> None:
-    """Insert responses: ticket_id, kind, score, responded_at (source defaults to import)."""
-    with engine.begin() as connection:
-        connection.execute(
-            survey_responses.insert(), [{"source": "import", "comment": None} | row for row in rows]
-        )
-
-
-def add_survey_requests(engine: sa.Engine, *rows: dict) -> None:
-    """Insert requests: ticket_id, kind, sent_at (source defaults to import)."""
-    with engine.begin() as connection:
-        connection.execute(survey_requests.insert(), [{"source": "import"} | row for row in rows])
-
-
-def run_kpibot(capsys, monkeypatch, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    """Run `kpibot ARGS` in this process (stdin from `stdin` when given); return (exit status,
-    stdout, stderr). No traceback may reach either stream."""
-    import io
-
-    from bot.cli import main
-
-    monkeypatch.setenv("KPIBOT_ERROR_LOG", "/dev/null")
-    if stdin is not None:
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code or 0
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err

@@ -7,7 +7,8 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from conftest import add_survey_responses, add_tickets, run_kpibot
+
+from tests.builders import add_survey_responses, add_tickets, run_kpibot
 
 U = timezone.utc
 NOW = "2026-11-22T14:05:00+00:00"

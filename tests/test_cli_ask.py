@@ -13,9 +13,9 @@ import os
 from datetime import UTC, datetime
 
 import pytest
-from conftest import add_survey_responses, add_tickets, run_kpibot
 
-from kpi_engine.database import open_database
+from kpi_engine.storage.database import open_database
+from tests.builders import add_survey_responses, add_tickets, run_kpibot
 
 U = UTC
 NOW = "2026-11-22T14:05:00+00:00"

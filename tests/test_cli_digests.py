@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_kpibot
 
 from kpi_engine.ingest import import_csv
-from kpi_engine.sample_data import SampleSpec, write_csv
+from kpi_engine.samples.data import SampleSpec, write_csv
+from tests.builders import run_kpibot
 
 NOW = "2026-11-22T14:05:00+00:00"  # a Sunday; a 09:00 digest covers Saturday 21 Nov
 TICKET_KPIS = ("ticket_volume,resolved,backlog,frt,resolution_time,aht,hold_time,fcr,"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run_kpibot
+from tests.builders import run_kpibot
 
 
 def test_add_change_list_and_remove(sqlite_db, capsys, monkeypatch):

@@ -16,7 +16,6 @@ from bot.blocks import ids
 from bot.blocks.kit import bullets, clip, context, escape, section
 from bot.blocks.message import SlackMessage
 from bot.blocks.table import breakdown_csv, fit_table, is_trend, needs_csv, verdict
-from kpi_engine.answers import Answer
 from kpi_engine.errors import UserError
 from kpi_engine.formatting import (
     count_noun,
@@ -32,6 +31,7 @@ from kpi_engine.formatting import (
     value_label,
 )
 from kpi_engine.query import KpiResult
+from kpi_engine.question.answers import Answer
 
 __all__ = [  # the table's CSV helpers are table's; re-exported beside the message they go with
     "answer_message", "breakdown_csv", "needs_csv", "refusal_message", "result_message",

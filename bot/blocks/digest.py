@@ -1,5 +1,5 @@
 """The digest and the alert as Slack messages: pure builders over `DigestReport` and
-`AlertReading`, in the words of kpi_engine.digest_text.
+`AlertReading`, in the words of kpi_engine.digests.text.
 
 A digest is a header with its period, one section per KPI — a mark for met / missed / no target
 / no data, the value with its `n`, the target, the day before and the 7-day average with
@@ -15,8 +15,9 @@ from typing import Any
 from bot.blocks import ids
 from bot.blocks.kit import bullets, context, escape, header, section
 from bot.blocks.message import SlackMessage
-from kpi_engine.alerts import AlertReading, AlertRule
-from kpi_engine.digest_text import (
+from kpi_engine.digests.alerts import AlertReading, AlertRule
+from kpi_engine.digests.content import DigestLine, DigestReport
+from kpi_engine.digests.text import (
     Verdict,
     detail_phrases,
     filters_text,
@@ -30,7 +31,6 @@ from kpi_engine.digest_text import (
     value_phrase,
     verdict,
 )
-from kpi_engine.digests import DigestLine, DigestReport
 from kpi_engine.formatting import format_value, sparkline
 
 SLACK_MARKS = {Verdict.MET: ":white_check_mark:", Verdict.MISSED: ":x:",

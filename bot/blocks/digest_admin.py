@@ -14,7 +14,7 @@ from bot.blocks import ids
 from bot.blocks.home import DigestSummary, digest_text
 from bot.blocks.kit import bullets, clip, context, escape, plain_text, section
 from bot.blocks.message import SlackMessage
-from kpi_engine.digest_definitions import (
+from kpi_engine.digests.definitions import (
     DIGEST_PERIODS,
     MAX_KPIS,
     MAX_NAME,

@@ -17,7 +17,7 @@ from typing import Any
 from bot.blocks import ids
 from bot.blocks.kit import clip, context, escape, plain_text, section
 from bot.blocks.message import SlackMessage
-from kpi_engine.surveys import MAX_COMMENT, Step, Survey
+from kpi_engine.desk.surveys import MAX_COMMENT, Step, Survey
 from kpi_engine.vocabulary import SURVEY_SCALES, SurveyKind
 
 QUESTIONS = {
@@ -98,7 +98,7 @@ def comment_modal(survey: Survey) -> dict[str, Any]:
         "title": plain_text("Your comment"), "submit": plain_text("Send"),
         "close": plain_text("Cancel"),
         "private_metadata": json.dumps({"channel": survey.channel_id,
-                                        "message_ts": survey.message_ts,
+                                        "message_ts": survey.message_id,
                                         "ticket": [survey.source, survey.ticket_id]}),
         "blocks": [{
             "type": "input", "block_id": ids.SURVEY_COMMENT_INPUT,

@@ -34,10 +34,10 @@ from bot.blocks.message import SlackMessage
 from bot.blocks.notices import apology_message
 from bot.errors import log_internal_error
 from bot.services import DigestServices
-from kpi_engine.digest_definitions import DigestDefinition, DigestInvalid, definition_from_parts
-from kpi_engine.digests import build_digest
+from kpi_engine.digests.content import build_digest
+from kpi_engine.digests.definitions import DigestDefinition, DigestInvalid, definition_from_parts
+from kpi_engine.digests.schedules import describe_schedule, last_due
 from kpi_engine.errors import UserError
-from kpi_engine.schedules import describe_schedule, last_due
 
 logger = logging.getLogger("kpibot.slack")
 COMMAND_WORD = "digest"

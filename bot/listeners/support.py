@@ -24,9 +24,10 @@ from bot.blocks.notices import apology_message
 from bot.blocks.survey import mrkdwn_note, note
 from bot.errors import log_internal_error
 from bot.services import SupportServices
+from bot.slack_time import slack_time
 from bot.survey_posting import SurveyPoster
-from kpi_engine.slack_ids import channel_id as slack_channel_id
-from kpi_engine.support import Happened, Role, SupportChannel, slack_time
+from kpi_engine.desk.conversations import Happened, Role, SupportChannel
+from kpi_engine.desk.ids import channel_id as slack_channel_id
 
 logger = logging.getLogger("kpibot.support")
 
@@ -72,18 +73,19 @@ class SupportListener:
             agent = agents.is_agent(client, user)
             if thread_ts is None or thread_ts == ts:
                 if not agent:  # an agent's own post in the channel is not a ticket
-                    desk.open(support, ts, user)
+                    desk.open(support, ts, user, slack_time(ts))
                 return
             role = Role.AGENT if agent else Role.CUSTOMER
             name = agents.name_of(client, user) if agent else None
-            happened = desk.reply(support.channel_id, thread_ts, ts, user, role,
+            happened = desk.reply(support.channel_id, thread_ts, ts, user, role, slack_time(ts),
                                   agent_name=name)
             opener = event.get("parent_user_id")
             if happened is Happened.NO_TICKET and opener and not agents.is_agent(client, opener):
                 # The customer's first message is still on its way (events run concurrently
                 # and may arrive in any order): the reply opens the ticket it belongs to.
-                desk.open(support, thread_ts, opener)
-                desk.reply(support.channel_id, thread_ts, ts, user, role, agent_name=name)
+                desk.open(support, thread_ts, opener, slack_time(thread_ts))
+                desk.reply(support.channel_id, thread_ts, ts, user, role, slack_time(ts),
+                           agent_name=name)
         except Exception:
             log_internal_error(f"counting message {ts} in {support.channel_id}")
 

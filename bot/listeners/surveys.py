@@ -27,7 +27,7 @@ from bot.blocks.survey import KIND_OF_ACTION, comment_modal, not_yours, note, pa
 from bot.errors import log_internal_error
 from bot.services import SupportServices
 from bot.survey_posting import SurveyPoster
-from kpi_engine.surveys import Answered, Outcome
+from kpi_engine.desk.surveys import Answered, Outcome
 from kpi_engine.vocabulary import SurveyKind
 
 NOT_A_SURVEY = "That button is not part of an open kpibot survey — nothing was recorded."

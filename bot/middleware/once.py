@@ -4,9 +4,10 @@ Slack delivers events at least once: it resends one it did not see acknowledged 
 `X-Slack-Retry-Num` and a reason: `http_timeout`, `http_error`, …), and a signed request can be
 replayed by anyone who saw it within its five minutes. So before any listener runs, the
 delivery's key — the event's `event_id`, an interaction's `trigger_id` — is claimed in the
-database (`kpi_engine.deliveries.DeliveryLog`); a key claimed before, by this process, another
-one or one before a restart, is acknowledged and dropped. Whatever the retry's reason, the key
-decides: a retry of a delivery nobody claimed (the first attempt never reached us) is handled.
+database (`kpi_engine.storage.deliveries.DeliveryLog`); a key claimed before, by this process,
+another one or one before a restart, is acknowledged and dropped. Whatever the retry's reason,
+the key decides: a retry of a delivery nobody claimed (the first attempt never reached us) is
+handled.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable
 
 from slack_bolt import BoltRequest, BoltResponse
 
-from kpi_engine.deliveries import MAX_KEY_CHARS, DeliveryLog
+from kpi_engine.storage.deliveries import MAX_KEY_CHARS, DeliveryLog
 
 logger = logging.getLogger("kpibot.slack")
 

@@ -22,8 +22,8 @@ from kpi_engine.engine import KpiEngine
 from kpi_engine.formatting import render_text
 from kpi_engine.periods import parse_period
 from kpi_engine.query import Filter, KpiQuery
-from kpi_engine.schema import tickets
 from kpi_engine.settings import Settings
+from kpi_engine.storage.schema import tickets
 from kpi_engine.vocabulary import Dimension
 
 SECRET = "demo-signing-secret"

@@ -9,7 +9,13 @@
   read, its reading validated like any other.
 
 Every reader ends in `draft.resolve_draft`, the one validation of a `QueryDraft`. Refusals are
-`UserError`s whose suggestions say what can be asked instead.
+`UserError`s whose suggestions say what can be asked instead. Beside the readers: asking end to
+end (answers.py: `QuestionAnswerer` → `Answer`, with the engine) and the last query of each
+conversation, kept in the database for follow-ups (conversations.py).
+
+Depends on metrics, periods, query and the layers below; answers.py also on the engine and
+conversations.py on storage. Importing the package (the offline reader) loads none of engine,
+sql or storage: the known values are read from the database only by `load_lexicon`.
 """
 
 from kpi_engine.question.draft import Assumption, QueryDraft, Workspace, resolve_draft

@@ -12,9 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kpi_engine.engine import nearest
 from kpi_engine.errors import QuestionRefused, UnknownNameError, UserError
-from kpi_engine.metrics import get_metric
+from kpi_engine.metrics import get_metric, nearest
 from kpi_engine.periods import Period, default_period, parse_period
 from kpi_engine.query import MAX_GROUP_BY, Filter, KpiQuery, Threshold, parse_dimension
 from kpi_engine.question.lexicon import Lexicon

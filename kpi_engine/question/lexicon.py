@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from kpi_engine.dimension_values import read_dimension_values
 from kpi_engine.vocabulary import CHANNELS, PRIORITIES, TIERS, Dimension, SurveyKind
 
 
@@ -87,6 +86,8 @@ class Lexicon:
 
 def load_lexicon(db: sa.Engine) -> Lexicon:
     """The database's agents, teams and tags (one small query)."""
+    from kpi_engine.storage.dimension_values import read_dimension_values
+
     with db.connect() as connection:
         values = read_dimension_values(connection)
     return Lexicon.of(agents=values[Dimension.AGENT], teams=values[Dimension.TEAM],

@@ -165,7 +165,7 @@ def _account_for_every_word(words: list[Word], reading: Reading,
 
 
 def _suggestions_for(word: Word, workspace: Workspace) -> list[str]:
-    from kpi_engine.engine import nearest
+    from kpi_engine.metrics import nearest
 
     lexicon = workspace.lexicon
     known = [*lexicon.agents, *lexicon.teams, *lexicon.tags]
@@ -174,7 +174,7 @@ def _suggestions_for(word: Word, workspace: Workspace) -> list[str]:
 
 
 def _unknown_name(word: Word, workspace: Workspace) -> UnknownNameError:
-    from kpi_engine.engine import nearest
+    from kpi_engine.metrics import nearest
 
     lexicon = workspace.lexicon
     known = [*lexicon.agents, *lexicon.teams, *lexicon.tags,

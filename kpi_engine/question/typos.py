@@ -13,7 +13,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from kpi_engine.errors import QuestionRefused
-from kpi_engine.period_words import MONTH_NAMES, WEEKDAY_NAMES, find_all
+from kpi_engine.periods.words import MONTH_NAMES, WEEKDAY_NAMES, find_all
 from kpi_engine.question.draft import Assumption
 from kpi_engine.question.lexicon import closest
 from kpi_engine.question.phrases import Kind

@@ -33,7 +33,7 @@ from kpi_engine.periods import Period, PeriodKind
 from kpi_engine.query import Filter, KpiQuery
 from kpi_engine.question import Workspace, understand
 from kpi_engine.question.lexicon import Lexicon
-from kpi_engine.sample_desk import AGENTS, TAGS, TEAMS
+from kpi_engine.samples.desk import AGENTS, TAGS, TEAMS
 from kpi_engine.vocabulary import Dimension, Direction, Granularity
 
 HERE = Path(__file__).parent

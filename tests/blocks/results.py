@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from kpi_engine.metrics import get_metric
 from kpi_engine.periods import CalendarUnit, Period, PeriodKind
 from kpi_engine.query import Change, Filter, GroupRow, KpiQuery, KpiResult, Measurement
-from kpi_engine.stats import Interval
+from kpi_engine.query.stats import Interval
 from kpi_engine.vocabulary import Dimension, Granularity
 
 UTC = timezone.utc

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from bot.blocks import answer_message, ids, refusal_message, result_message
-from kpi_engine.answers import Answer
 from kpi_engine.errors import UnknownNameError, UserError
 from kpi_engine.metrics import METRICS, get_metric
 from kpi_engine.query import Filter
+from kpi_engine.question.answers import Answer
 from kpi_engine.vocabulary import Dimension
 
 from .results import FCR_DEFINITION, change, csat_result, measurement, result, tier_one_filter

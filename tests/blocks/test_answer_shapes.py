@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from conftest import add_tickets, make_settings
-
 from bot.blocks import breakdown_csv, ids, result_message
 from bot.blocks.answer import ANSWER_NO_GROUPS, ANSWER_UNRANKED
 from bot.blocks.home import kpi_family, kpi_fields
@@ -17,8 +15,9 @@ from bot.charts import chart_alt_text, chart_png, chart_title, wants_chart
 from kpi_engine.engine import KpiEngine
 from kpi_engine.metrics import get_metric
 from kpi_engine.query import Filter, KpiQuery, Ranking, Threshold
-from kpi_engine.stats import Interval
+from kpi_engine.query.stats import Interval
 from kpi_engine.vocabulary import Dimension, Statistic
+from tests.builders import add_tickets, make_settings
 
 from . import slack_limits
 from .results import LAST_WEEK, change, measurement, result, row, tier_one_filter

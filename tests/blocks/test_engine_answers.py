@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from conftest import add_tickets, make_settings
-
 from bot.blocks import answer_message, breakdown_csv, ids
 from bot.charts import chart_png, wants_chart
-from kpi_engine.answers import Answer
 from kpi_engine.engine import KpiEngine
 from kpi_engine.query import KpiQuery
+from kpi_engine.question.answers import Answer
 from kpi_engine.vocabulary import Dimension, Granularity
+from tests.builders import add_tickets, make_settings
 
 from .results import LAST_WEEK
 from .slack_limits import assert_valid_message, text_of

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import add_tickets, make_settings
 from slack_bolt import App, BoltResponse
 
 from bot.app import create_app
@@ -25,6 +24,7 @@ from bot.sandbox import signed_requests as slack_requests
 from bot.sandbox.slack_double import SlackDouble
 from bot.services import AskingServices
 from kpi_engine.engine import KpiEngine
+from tests.builders import add_tickets, make_settings
 
 SECRET = "test-signing-secret"
 MEMBER, LEAD, GUEST, EXTERNAL, BOT_USER = "U1", "ULEAD", "UGUEST", "UEXT", "UROBOT"

@@ -13,12 +13,11 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from conftest import add_tickets, make_settings
-
 from bot.services import DigestServices
-from kpi_engine.digest_definitions import DigestDefinition
-from kpi_engine.digest_store import DigestStore
+from kpi_engine.digests.definitions import DigestDefinition
+from kpi_engine.digests.store import DigestStore
 from kpi_engine.engine import KpiEngine
+from tests.builders import add_tickets, make_settings
 
 from .conftest import SECRET
 

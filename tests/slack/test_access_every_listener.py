@@ -21,11 +21,10 @@ from slack_bolt import App, Assistant
 
 from bot.blocks import ids
 from bot.sandbox import signed_requests as slack_requests
-from kpi_engine.digest_definitions import DigestDefinition
-from kpi_engine.digest_store import DigestStore
-from kpi_engine.schema import handled_deliveries, metadata
-
-from conftest import NOW
+from kpi_engine.digests.definitions import DigestDefinition
+from kpi_engine.digests.store import DigestStore
+from kpi_engine.storage.schema import handled_deliveries, metadata
+from tests.builders import NOW
 
 from .conftest import CHANNEL, EXTERNAL, GUEST, MEMBER, send, settle
 from .test_digest_commands import GOOD

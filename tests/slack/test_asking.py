@@ -8,7 +8,7 @@ import threading
 import time
 
 from bot.sandbox import signed_requests as slack_requests
-from kpi_engine.conversations import ConversationStore
+from kpi_engine.question.conversations import ConversationStore
 
 from .conftest import CHANNEL, DM, MEMBER, posted_text, send, settle
 

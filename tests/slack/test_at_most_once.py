@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from bot.blocks import ids
 from bot.sandbox import signed_requests as slack_requests
-from kpi_engine.deliveries import DeliveryLog
-from kpi_engine.schema import handled_deliveries
+from kpi_engine.storage.deliveries import DeliveryLog
+from kpi_engine.storage.schema import handled_deliveries
 
 from .conftest import CHANNEL, MEMBER, SECRET, posted_text, send, settle
 from .test_support_conversations import (  # noqa: F401 (fixtures)

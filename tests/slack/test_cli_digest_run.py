@@ -3,7 +3,7 @@ schedule covers, once; a second run posts nothing unless --force."""
 
 from __future__ import annotations
 
-from conftest import run_kpibot
+from tests.builders import run_kpibot
 
 NOW = "2026-11-22T14:05:00+00:00"
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import NOW
 
 from bot.blocks import ids
 from bot.blocks.digest_admin import VALUE
 from bot.sandbox import signed_requests as slack_requests
-from kpi_engine.digest_definitions import DigestDefinition
-from kpi_engine.digest_store import DigestStore
+from kpi_engine.digests.definitions import DigestDefinition
+from kpi_engine.digests.store import DigestStore
+from tests.builders import NOW
 
 from .conftest import CHANNEL, GUEST, MEMBER, send, settle
 

@@ -8,14 +8,14 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import add_tickets
 from slack_sdk import WebClient
 
 from bot.digest_posting import DigestPoster, Outcome
 from bot.services import DigestServices
-from kpi_engine.conversations import ConversationStore
+from kpi_engine.digests.schedules import last_due
 from kpi_engine.engine import KpiEngine
-from kpi_engine.schedules import last_due
+from kpi_engine.question.conversations import ConversationStore
+from tests.builders import add_tickets
 
 from .conftest import posted_text
 from .digest_desk import (

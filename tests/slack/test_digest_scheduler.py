@@ -20,7 +20,7 @@ import time_machine
 from slack_sdk import WebClient
 
 from bot.scheduler import DIGEST_JOB_PREFIX, DigestScheduler
-from kpi_engine.claims import ClaimStore
+from kpi_engine.storage.claims import ClaimStore
 
 from .conftest import posted_text
 from .digest_desk import (
@@ -165,9 +165,9 @@ def test_a_process_killed_after_claiming_is_retried_once(slack, desk, tmp_path):
     key = f"digest:{digest.id}:2026-11-23"
     claim_and_die = (
         "import os, signal\nfrom datetime import timedelta\n"
-        "from kpi_engine.claims import ClaimStore\n"
-        "from kpi_engine.database import open_database\n"
-        "from kpi_engine.engine import system_clock\n"
+        "from kpi_engine.storage.claims import ClaimStore\n"
+        "from kpi_engine.storage.database import open_database\n"
+        "from kpi_engine.settings import system_clock\n"
         f"db = open_database(os.environ['KPIBOT_DATABASE_URL'])\n"
         f"assert ClaimStore(db, system_clock, timeout=timedelta(minutes=10)).claim({key!r})\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n")

@@ -13,10 +13,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import add_tickets
 
 from bot.sandbox import signed_requests as slack_requests
-from kpi_engine.database import create_database_engine, migrate
+from kpi_engine.storage.database import create_database_engine, migrate
+from tests.builders import add_tickets
 
 from .conftest import CHANNEL, MEMBER, SECRET, TICKETS, posted_text
 

@@ -16,11 +16,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from conftest import run_kpibot
 
 from bot.blocks import ids
 from bot.sandbox import signed_requests as slack_requests
-from kpi_engine.schema import survey_requests, survey_responses, surveys, tickets
+from kpi_engine.storage.schema import survey_requests, survey_responses, surveys, tickets
+from tests.builders import run_kpibot
 
 from .conftest import SECRET, send, settle
 

@@ -1,0 +1,4 @@
+"""samples/: the demo desk — its agents, teams and tags (desk.py), a generated desk of tickets
+and survey answers as canonical CSVs (data.py), and the demo itself (demo.py: import, ask,
+digest). The top of the engine: may depend on every other folder.
+"""

@@ -1,0 +1,122 @@
+"""PostgreSQL: `date_part('epoch', …)` for durations and an exact number of seconds for interval
+arithmetic, grouping sets and percentile_cont; a batch is loaded by binary COPY (psycopg 3),
+and a large load into empty ticket tables builds their indexes after the load, the way
+PostgreSQL's "Populating a Database" advises; the upsert is `INSERT … ON CONFLICT`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from kpi_engine.sql.dialects import SERVER_POOL, Backend
+from kpi_engine.storage.schema import Timestamp
+
+
+class PostgresqlBackend(Backend):
+    name = "postgresql"
+    has_grouping_sets = True
+    pool_options = SERVER_POOL
+    driver_extra = "postgres"
+    bulk_loads = True
+
+    def _seconds_between(self, later: sa.ColumnElement,
+                         earlier: sa.ColumnElement) -> sa.ColumnElement:
+        # date_part returns double precision.
+        return sa.func.date_part("epoch", later - earlier)
+
+    def plus_interval(self, timestamp: sa.ColumnElement, interval: timedelta) -> sa.ColumnElement:
+        # An exact number of seconds: '7 days' on a timestamptz follows the session zone's
+        # calendar and is 167 or 169 hours across a daylight-saving change.
+        seconds = sa.func.make_interval(0, 0, 0, 0, 0, 0, interval.total_seconds())
+        return sa.type_coerce(timestamp + seconds, Timestamp())
+
+    def begin_import(self, connection: sa.Connection) -> None:
+        connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+
+    def write(self, connection: sa.Connection, table: sa.Table, rows: list[tuple]) -> None:
+        """Binary COPY through psycopg 3 (its C dumpers write aware datetimes as timestamptz)."""
+        driver = connection.connection.driver_connection
+        names = ", ".join(table.c.keys())
+        with driver.cursor() as cursor, cursor.copy(
+            f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types([_postgres_type(column.type) for column in table.columns])
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
+
+    def prepare_for_queries(self, connection: sa.Connection,
+                            keys: Sequence[tuple[sa.Table, tuple[str, ...]]]) -> None:
+        """Fresh statistics on each staging table."""
+        for table, _ in keys:
+            connection.exec_driver_sql(f"ANALYZE {table.name}")
+
+    def insert(self, table: sa.Table):
+        from sqlalchemy.dialects.postgresql import insert
+
+        return insert(table)
+
+    def load_into_empty(self, connection: sa.Connection, load: Callable[[], None], *,
+                        tickets: sa.Table, ticket_tags: sa.Table) -> bool:
+        """Drop the secondary indexes of `tickets` and the indexes and constraints of
+        `ticket_tags`, run `load`, then re-create them from their own definitions and analyse
+        both. All in the import's transaction, so a failure rolls the drop back too; the tables
+        stay locked until it ends. False (nothing dropped, `load` not run) when the database
+        user may not."""
+        recreate = _drop_for_bulk_load(connection, tickets, ticket_tags)
+        if recreate is None:
+            return False
+        load()
+        connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+        for statement in recreate:
+            connection.exec_driver_sql(statement)
+        connection.exec_driver_sql(f"ANALYZE {tickets.name}, {ticket_tags.name}")
+        return True
+
+
+def _drop_for_bulk_load(connection: sa.Connection, tickets: sa.Table,
+                        ticket_tags: sa.Table) -> list[str] | None:
+    """Drop the secondary indexes of `tickets` and the indexes and constraints of
+    `ticket_tags`; return the statements that re-create them from their own definitions. None
+    (nothing dropped) when the database user may not."""
+    constraints = connection.exec_driver_sql(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        f"WHERE conrelid = '{ticket_tags.name}'::regclass AND contype IN ('p', 'u', 'f') "
+        "ORDER BY contype = 'f'"
+    ).all()
+    indexes = connection.exec_driver_sql(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid "
+        f"WHERE i.indrelid IN ('{tickets.name}'::regclass, '{ticket_tags.name}'::regclass) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
+    ).all()
+    quote = connection.dialect.identifier_preparer.quote
+    try:
+        with connection.begin_nested():
+            for table, name, _ in reversed(constraints):
+                connection.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+            for name, _ in indexes:
+                connection.exec_driver_sql(f"DROP INDEX {quote(name)}")
+    except sa.exc.DBAPIError:  # not the tables' owner: load with the indexes in place
+        return None
+    return [definition for _, definition in indexes] + [
+        f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
+        for table, name, definition in constraints
+    ]
+
+
+def _postgres_type(column_type: sa.types.TypeEngine) -> str:
+    """The PostgreSQL type whose binary format COPY writes for a staging column."""
+    if isinstance(column_type, Timestamp):
+        return "timestamptz"
+    if isinstance(column_type, sa.Boolean):
+        return "bool"
+    if isinstance(column_type, sa.SmallInteger):
+        return "int2"
+    if isinstance(column_type, sa.BigInteger):
+        return "int8"
+    if isinstance(column_type, sa.Integer):
+        return "int4"
+    return "text"  # varchar and text share their binary format

@@ -1,0 +1,1 @@
+"""Tests of kpi_engine, one folder per package of the engine."""

@@ -1,0 +1,1 @@
+"""Tests of kpi_engine.desk: support conversations as tickets, surveys."""

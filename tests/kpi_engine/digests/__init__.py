@@ -1,0 +1,1 @@
+"""Tests of kpi_engine.digests: definitions, files, store, schedules, content, alerts."""

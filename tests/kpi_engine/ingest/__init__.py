@@ -1,0 +1,1 @@
+"""Tests of kpi_engine.ingest: the canonical CSV import."""

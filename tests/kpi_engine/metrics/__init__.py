@@ -1,0 +1,1 @@
+"""Tests of kpi_engine.metrics: the registry."""

@@ -1,0 +1,1 @@
+"""Tests of kpi_engine.query: the statistics behind honest numbers."""

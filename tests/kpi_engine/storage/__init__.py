@@ -1,0 +1,1 @@
+"""Tests of kpi_engine.storage: schema and migrations, claims, dimension values."""
