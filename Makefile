@@ -1,5 +1,6 @@
-# kpibot — `make demo` shows the main job on the embedded default (SQLite); `make test` runs
-# the whole suite on SQLite, PostgreSQL and DuckDB; `make bench` measures speed and memory.
+# kpibot — `make demo` shows the main job on the embedded default (SQLite); `make lint` checks
+# the code with ruff (pyproject.toml's [tool.ruff]); `make test` runs the whole suite on SQLite,
+# PostgreSQL and DuckDB; `make bench` measures speed and memory.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
@@ -8,7 +9,7 @@ STAMP := $(VENV)/.installed
 BENCH_TICKETS ?= 1000000
 TEST_WORKERS ?= 2
 
-.PHONY: install demo test bench clean
+.PHONY: install demo lint test bench clean
 
 install: $(STAMP)
 
@@ -20,6 +21,9 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/kpibot demo --db sqlite:///demo/kpibot-demo.db
+
+lint: $(STAMP)
+	$(PY) -m ruff check bot kpi_engine tests benchmarks
 
 test: $(STAMP)
 	$(PY) -m pytest -n $(TEST_WORKERS) -q

@@ -23,14 +23,14 @@ import sqlalchemy as sa
 from slack_sdk import WebClient
 from sqlalchemy.engine import make_url
 
-from bot.digest_posting import ChartQueue, DigestPoster, Outcome
+from bot.posting.digest_posting import ChartQueue, DigestPoster, Outcome
 from bot.sandbox.slack_double import SlackDouble
 from bot.scheduler import JOB_THREADS
 from bot.services import DigestServices
+from bot.settings import BotSettings
 from kpi_engine.digests.content import build_digest
 from kpi_engine.digests.definitions import DigestDefinition
 from kpi_engine.engine import KpiEngine
-from kpi_engine.settings import Settings
 from kpi_engine.storage.database import open_database
 from kpi_engine.storage.schema import digests, post_claims
 
@@ -74,7 +74,7 @@ def post_round(posters: list[DigestPoster], stored: list[DigestDefinition],
 
 
 def bench_database(url: str, count: int, rounds: int) -> dict:
-    settings = Settings(_env_file=None, database_url=url, now=NOW, slack_bot_token="xoxb-test")
+    settings = BotSettings(_env_file=None, database_url=url, now=NOW, slack_bot_token="xoxb-test")
     db = open_database(url)
     with db.begin() as connection:  # a clean slate from an earlier run
         connection.execute(sa.delete(post_claims).where(post_claims.c.key.like("digest:%")))

@@ -98,7 +98,8 @@ def cold_start(url: str, runs: int = 7) -> dict:
             times.append(time.perf_counter() - started)
             if completed.returncode != 0:
                 raise SystemExit(f"kpibot ask failed on {url}:\n{completed.stderr}")
-    return {"backend": make_url(url).get_backend_name(), "cold_start_seconds": round(statistics.median(times[1:]), 3),
+    return {"backend": make_url(url).get_backend_name(),
+            "cold_start_seconds": round(statistics.median(times[1:]), 3),
             "answer": completed.stdout.splitlines()[1].strip()}
 
 

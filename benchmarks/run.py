@@ -67,9 +67,9 @@ def run_workload(backend: str, tickets: int, repeat: int) -> dict:
     url = fresh_database(backend, tickets)
     print(f"{backend}, {tickets:,} tickets …", file=sys.stderr)
     completed = subprocess.run(
-        [sys.executable, "-m", "benchmarks.workload", "--db", url, "--tickets-csv", str(tickets_csv),
-         "--surveys-csv", str(surveys_csv), "--now", END.isoformat(), "--repeat", str(repeat),
-         "--reimport"],
+        [sys.executable, "-m", "benchmarks.workload", "--db", url,
+         "--tickets-csv", str(tickets_csv), "--surveys-csv", str(surveys_csv),
+         "--now", END.isoformat(), "--repeat", str(repeat), "--reimport"],
         cwd=ROOT, capture_output=True, text=True, check=False,
     )
     if completed.returncode != 0:
@@ -99,16 +99,22 @@ def summary(runs: list[dict], large: int, small: int, questions: dict | None = N
              f"(2 cores); {large:,} tickets unless said; median of 5 runs after a warm-up.", ""]
     lines.append("| | " + " | ".join(backends) + " |")
     lines.append("|---|" + "---|" * len(backends))
-    row = lambda label, fn: lines.append(f"| {label} | " + " | ".join(fn(b) for b in backends) + " |")
-    row("import, tickets/s (fresh)", lambda b: f"{by_key[(b, large)]['import_tickets_per_second']:,}")
-    row("re-import of the same file, tickets/s", lambda b: f"{by_key[(b, large)]['reimport_tickets_per_second']:,}")
+    def row(label: str, fn) -> None:
+        lines.append(f"| {label} | " + " | ".join(fn(b) for b in backends) + " |")
+
+    row("import, tickets/s (fresh)",
+        lambda b: f"{by_key[(b, large)]['import_tickets_per_second']:,}")
+    row("re-import of the same file, tickets/s",
+        lambda b: f"{by_key[(b, large)]['reimport_tickets_per_second']:,}")
     row("survey import, rows/s", lambda b: f"{by_key[(b, large)]['survey_rows_per_second']:,}")
     row(f"peak memory at {small:,} / {large:,} tickets",
-        lambda b: f"{by_key[(b, small)]['peak_rss_mb']:.0f} / {by_key[(b, large)]['peak_rss_mb']:.0f} MB")
+        lambda b: (f"{by_key[(b, small)]['peak_rss_mb']:.0f} / "
+                   f"{by_key[(b, large)]['peak_rss_mb']:.0f} MB"))
     row("worst engine / hand-written SQL ratio",
         lambda b: f"{max(q['ratio'] for q in by_key[(b, large)]['queries']):.2f}×")
     row("all queries give the hand-written numbers",
-        lambda b: "yes" if all(q["same_numbers"] for q in by_key[(b, large)]["queries"]) else "**no**")
+        lambda b: ("yes" if all(q["same_numbers"] for q in by_key[(b, large)]["queries"])
+                   else "**no**"))
     if questions:
         starts = {start["backend"]: start["cold_start_seconds"]
                   for start in questions["cold_start"]}
@@ -117,17 +123,18 @@ def summary(runs: list[dict], large: int, small: int, questions: dict | None = N
         reading = questions["reading"]
         lines.append(f"| question reading, one core (no database) | "
                      f"{reading['questions_per_second']:,} questions/s "
-                     f"({reading['microseconds_per_question']} µs each) |" + " |" * (len(backends) - 1))
+                     f"({reading['microseconds_per_question']} µs each) |"
+                     + " |" * (len(backends) - 1))
     if slack:
         by_backend = {result["backend"]: result for result in slack["slack"]}
         some = next(iter(by_backend.values()))
         row(f"Slack: acknowledgement p50 / p99, {some['concurrent']} concurrent mentions "
             f"({some['requests']} in all)",
-            lambda b: (f"{by_backend[b]['ack_ms']['p50']:.0f} / {by_backend[b]['ack_ms']['p99']:.0f} ms"
-                       if b in by_backend else "–"))
+            lambda b: (f"{by_backend[b]['ack_ms']['p50']:.0f} / "
+                       f"{by_backend[b]['ack_ms']['p99']:.0f} ms" if b in by_backend else "–"))
         row("Slack: answer posted in the thread, p50 / p95",
-            lambda b: (f"{by_backend[b]['answer_ms']['p50']} / {by_backend[b]['answer_ms']['p95']} ms"
-                       if b in by_backend else "–"))
+            lambda b: (f"{by_backend[b]['answer_ms']['p50']} / "
+                       f"{by_backend[b]['answer_ms']['p95']} ms" if b in by_backend else "–"))
     if digests:
         by_backend = {result["backend"]: result for result in digests["digests"]}
         some = next(iter(by_backend.values()))
@@ -164,14 +171,16 @@ def write_readme(table: str) -> None:
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
     updated = re.sub(r"<!-- bench:start -->.*<!-- bench:end -->",
-                     lambda _: f"<!-- bench:start -->\n{table}\n<!-- bench:end -->", text, flags=re.S)
+                     lambda _: f"<!-- bench:start -->\n{table}\n<!-- bench:end -->", text,
+                     flags=re.S)
     readme.write_text(updated, encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tickets", type=int, default=1_000_000)
-    parser.add_argument("--small", type=int, default=100_000, help="the size the peak memory is compared with")
+    parser.add_argument("--small", type=int, default=100_000,
+                        help="the size the peak memory is compared with")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-readme", action="store_true")

@@ -1,5 +1,5 @@
 """Slack benchmark: `kpibot serve` as its own process on a benchmark database, Slack played by
-the Slack double (bot/sandbox/slack_double.py). Rounds of 20 signed mentions are sent at once;
+the Slack double (bot/sandbox/slack_double/). Rounds of 20 signed mentions are sent at once;
 for each we measure the acknowledgement (the HTTP answer to Slack's request) and the time until
 the answer is posted in its thread (the double records `chat.postMessage`).
 
@@ -161,7 +161,8 @@ def _round(base: str, double: SlackDouble, round_number: int, concurrent: int) -
         thread.join()
     for timing in timings:
         ts = timing["ts"]
-        posted = double.wait_for("chat.postMessage", lambda call: call.params.get("thread_ts") == ts,
+        posted = double.wait_for("chat.postMessage",
+                                 lambda call, ts=ts: call.params.get("thread_ts") == ts,
                                  timeout=60, failed=False)
         timing["answer_ms"] = (posted.at - timing["sent_wall"]) * 1000
     return timings
@@ -175,8 +176,8 @@ def bench_database(url: str, rounds: int, concurrent: int) -> dict:
             for index, text in enumerate(QUESTIONS[:3]):  # warm-up: first query, first chart
                 ts = f"1700000000.{index:06d}"
                 _ask(base, text, ts)
-                double.wait_for("chat.postMessage", lambda c, ts=ts: c.params.get("thread_ts") == ts,
-                                timeout=60)
+                double.wait_for("chat.postMessage",
+                                lambda c, ts=ts: c.params.get("thread_ts") == ts, timeout=60)
             timings = []
             for round_number in range(rounds):
                 timings += _round(base, double, round_number, concurrent)
@@ -189,7 +190,8 @@ def bench_database(url: str, rounds: int, concurrent: int) -> dict:
             except subprocess.TimeoutExpired:
                 process.kill()
     acks = [t["ack_ms"] for t in timings]
-    print("ack max per round:", [round(max(acks[i:i + concurrent])) for i in range(0, len(acks), concurrent)],
+    print("ack max per round:",
+          [round(max(acks[i:i + concurrent])) for i in range(0, len(acks), concurrent)],
           file=sys.stderr)
     answers = [t["answer_ms"] for t in timings]
     return {
@@ -197,10 +199,10 @@ def bench_database(url: str, rounds: int, concurrent: int) -> dict:
         "requests": len(timings),
         "concurrent": concurrent,
         "charts_uploaded": charts,
-        "ack_ms": {"p50": round(statistics.median(acks), 1), "p99": round(percentile(acks, 0.99), 1),
-                   "max": round(max(acks), 1)},
-        "answer_ms": {"p50": round(statistics.median(answers)), "p95": round(percentile(answers, 0.95)),
-                      "max": round(max(answers))},
+        "ack_ms": {"p50": round(statistics.median(acks), 1),
+                   "p99": round(percentile(acks, 0.99), 1), "max": round(max(acks), 1)},
+        "answer_ms": {"p50": round(statistics.median(answers)),
+                      "p95": round(percentile(answers, 0.95)), "max": round(max(answers))},
     }
 
 

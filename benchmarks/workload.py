@@ -99,7 +99,8 @@ def main() -> None:
     parser.add_argument("--surveys-csv", type=Path, required=True)
     parser.add_argument("--now", required=True)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--reimport", action="store_true", help="also time a re-import of the same files")
+    parser.add_argument("--reimport", action="store_true",
+                        help="also time a re-import of the same files")
     args = parser.parse_args()
 
     settings = Settings(_env_file=None, database_url=args.db, now=datetime.fromisoformat(args.now))

@@ -40,9 +40,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
-from bot.digest_posting import DigestPoster
+from bot.posting.digest_posting import DigestPoster
+from bot.posting.survey_posting import SurveyPoster
 from bot.services import DigestServices
-from bot.survey_posting import SurveyPoster
 from kpi_engine.digests.definitions import Days, DigestDefinition
 from kpi_engine.storage.schema import apscheduler_jobs
 

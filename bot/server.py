@@ -1,7 +1,8 @@
 """Running the Slack app: over HTTP (Slack's events, commands and interactivity all on
 `/slack/events`, plus `/healthz` for a proxy or an orchestrator; every request through the
-edge of bot/edge.py first) served by waitress, a production WSGI server with a thread pool; or over Socket Mode when `SLACK_APP_TOKEN` is set,
-for a laptop or a network Slack cannot reach. `serve` also runs the digest and alert
+edge of bot/edge.py first) served by waitress, a production WSGI server with a thread pool;
+or over Socket Mode when `SLACK_APP_TOKEN` is set, for a laptop or a network Slack cannot
+reach. `serve` also runs the digest and alert
 scheduler (unless KPIBOT_SCHEDULER=false); `run_scheduler` runs it alone."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from slack_bolt import App
 
 from bot.edge import EVENTS_PATH, MAX_BODY_BYTES, wsgi_application
 from bot.logs import configure_logging
-from kpi_engine.settings import Settings
+from bot.settings import BotSettings, check_slack_settings
 
 logger = logging.getLogger("kpibot.slack")
 
@@ -22,7 +23,7 @@ HTTP_THREADS = 16
 BACKLOG = 2048
 
 
-def serve(settings: Settings, *, host: str, port: int) -> None:
+def serve(settings: BotSettings, *, host: str, port: int) -> None:
     """Run until interrupted (Ctrl-C or SIGTERM: a clean stop)."""
     from bot.app import create_app
 
@@ -39,14 +40,14 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
             scheduler.shutdown()
 
 
-def start_scheduler(settings: Settings, client=None):
+def start_scheduler(settings: BotSettings, client=None):
     """The digest and alert scheduler of this process, started."""
     from slack_sdk.errors import SlackApiError, SlackClientError
 
-    from bot.app import slack_client
+    from bot.deps import slack_client
+    from bot.posting.survey_posting import SurveyPoster
     from bot.scheduler import DigestScheduler
     from bot.services import DigestServices, SupportServices
-    from bot.survey_posting import SurveyPoster
     from kpi_engine.errors import UserError
 
     client = client or slack_client(settings)
@@ -65,10 +66,8 @@ def start_scheduler(settings: Settings, client=None):
     return scheduler
 
 
-def run_scheduler(settings: Settings) -> None:
+def run_scheduler(settings: BotSettings) -> None:
     """`kpibot scheduler`: only the digests and alerts, until interrupted."""
-    from bot.app import check_slack_settings
-
     check_slack_settings(settings, signing_secret=False)
     configure_logging()
     signal.signal(signal.SIGTERM, _stop)
@@ -85,7 +84,7 @@ def _stop(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _run(app: App, settings: Settings, *, host: str, port: int) -> None:
+def _run(app: App, settings: BotSettings, *, host: str, port: int) -> None:
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -12,7 +12,8 @@ cheap):
 - `import_csv(db, tickets_csv, surveys_csv)` → `ImportReport`;
 - `parse_period(words, now=..., tz=...)`, `previous_period(...)` → `Period`;
 - `METRICS`, `get_metric(id)`: the metric registry;
-- `Settings`: every setting of interfaces.md;
+- `Settings`: the engine's settings of interfaces.md (the Slack app adds its own on top:
+  `bot.settings.BotSettings`);
 - errors: `KpiError`, `UserError` (shown to people, with suggestions) and its kinds.
 """
 
@@ -44,7 +45,7 @@ _EXPORTS = {
     "previous_period": "kpi_engine.periods.calendar",
     "METRICS": "kpi_engine.metrics.registry",
     "Metric": "kpi_engine.metrics.model",
-    "get_metric": "kpi_engine.metrics.registry",
+    "get_metric": "kpi_engine.metrics.lookup",
     "Settings": "kpi_engine.settings",
     "Dimension": "kpi_engine.vocabulary",
     "Unit": "kpi_engine.vocabulary",

@@ -80,7 +80,8 @@ class KpiEngine:
     def definition(self, metric: Metric, statistic: Statistic | None = None) -> str:
         """The one-line "how was this computed", naming a variant chosen in settings and the
         statistic that is the value ("median time from a ticket's creation …")."""
-        text = metric.definition.format(target=format_target(self.settings.sla_seconds, self.target_rules))
+        text = metric.definition.format(
+            target=format_target(self.settings.sla_seconds, self.target_rules))
         if statistic in STATISTIC_WORDS and text.startswith("mean "):
             text = STATISTIC_WORDS[statistic] + text.removeprefix("mean ")
         if metric.variant is not None:
@@ -249,7 +250,8 @@ class KpiEngine:
             if condition.exclude or condition.dimension not in (
                     Dimension.TEAM, Dimension.AGENT, Dimension.TAG, Dimension.CUSTOMER):
                 continue
-            column = ticket_tags.c.tag if condition.dimension is Dimension.TAG else tickets.c[condition.dimension.value]
+            column = (ticket_tags.c.tag if condition.dimension is Dimension.TAG
+                      else tickets.c[condition.dimension.value])
             lowered = [value.lower() for value in condition.values]
             found = connection.execute(
                 sa.select(sa.func.lower(column)).where(sa.func.lower(column).in_(lowered)).distinct()
@@ -259,7 +261,8 @@ class KpiEngine:
                 continue
             known: list[str] = []
             if condition.dimension is not Dimension.CUSTOMER:
-                known = [v for v in connection.execute(sa.select(column).distinct().limit(5000)).scalars() if v]
+                values = connection.execute(sa.select(column).distinct().limit(5000)).scalars()
+                known = [v for v in values if v]
             raise UnknownNameError(
                 f"no ticket has {condition.dimension.value} {missing[0]!r}",
                 nearest(missing[0], known) if known else [],

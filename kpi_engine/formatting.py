@@ -71,7 +71,8 @@ def format_change(metric: Metric, difference: float | None) -> str:
         case Unit.COUNT:
             text = f"{magnitude:,.0f}" if float(magnitude).is_integer() else f"{magnitude:,.2f}"
         case Unit.SCORE:
-            text = f"{magnitude:.0f}" if metric.scale and metric.scale[0] < 0 else f"{magnitude:.2f}"
+            whole = metric.scale and metric.scale[0] < 0
+            text = f"{magnitude:.0f}" if whole else f"{magnitude:.2f}"
     if not any(digit in "123456789" for digit in text):
         return "±" + text  # rounds to nothing: no direction to show
     return ("+" if difference > 0 else "−") + text
@@ -354,6 +355,7 @@ def render_table(result) -> list[str]:
         table.append(cells)
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     return [
-        "  ".join(cell.ljust(w) if i < len(keys) else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))).rstrip()
+        "  ".join(cell.ljust(w) if i < len(keys) else cell.rjust(w)
+                  for i, (cell, w) in enumerate(zip(r, widths))).rstrip()
         for r in table
     ]

@@ -1,5 +1,7 @@
-"""Settings: every knob of interfaces.md, read from the environment and a `.env` file; and the
-workspace's clock (`workspace_now`: the current instant in its zone, pinned by `settings.now`).
+"""Settings: the engine's knobs of interfaces.md, read from the environment and a `.env` file;
+and the workspace's clock (`workspace_now`: the current instant in its zone, pinned by
+`settings.now`). The Slack app's own settings (tokens, HTTP, reactions, access) are added on top
+by `bot.settings.BotSettings`, which is a `Settings` too.
 
 A CLI flag, where one exists, is passed in as an override and wins over the environment.
 """
@@ -36,24 +38,12 @@ class Settings(BaseSettings):
     sla_targets: str = Field("", validation_alias=_env("KPIBOT_SLA_TARGETS"))
     fcr_variant: str = Field("strict", validation_alias=_env("KPIBOT_FCR_VARIANT"))
     csat_variant: str = Field("top2", validation_alias=_env("KPIBOT_CSAT_VARIANT"))
-    slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
-    slack_signing_secret: str | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
-    slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
-    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
     llm: str | None = Field(None, validation_alias=_env("KPIBOT_LLM"))
     llm_timeout_seconds: float = Field(15.0, gt=0, validation_alias=_env("KPIBOT_LLM_TIMEOUT"))
     llm_base_url: str | None = Field(None, validation_alias=_env("KPIBOT_LLM_BASE_URL"))
-    agents: str = Field("", validation_alias=_env("KPIBOT_AGENTS"))
-    allowed_channels: str = Field("", validation_alias=_env("KPIBOT_ALLOWED_CHANNELS"))
-    allowed_usergroups: str = Field("", validation_alias=_env("KPIBOT_ALLOWED_USERGROUPS"))
-    leads_usergroup: str | None = Field(None, validation_alias=_env("KPIBOT_LEADS_USERGROUP"))
-    host: str = Field("0.0.0.0", validation_alias=_env("KPIBOT_HOST"))
-    port: int = Field(3000, gt=0, lt=65536, validation_alias=_env("KPIBOT_PORT"))
-    answer_processes: int = Field(2, ge=0, le=32, validation_alias=_env("KPIBOT_ANSWER_PROCESSES"))
-    slack_workers: int = Field(8, gt=0, le=64, validation_alias=_env("KPIBOT_SLACK_WORKERS"))
     # Digests and alerts: how late a missed digest may still be posted, when a claim that never
     # got posted is taken over, how often alerts are checked, over what window and from how
-    # many records, whether digests get a PNG trend chart, whether `serve` runs the scheduler.
+    # many records.
     digest_grace_seconds: int = Field(7200, ge=60, validation_alias=_env("KPIBOT_DIGEST_GRACE"))
     claim_timeout_seconds: int = Field(600, ge=10, validation_alias=_env("KPIBOT_CLAIM_TIMEOUT"))
     alert_interval_minutes: int = Field(60, ge=1, le=1440,
@@ -63,16 +53,9 @@ class Settings(BaseSettings):
     alert_min_n: int = Field(30, ge=1, validation_alias=_env("KPIBOT_ALERT_MIN_N"))
     # Rankings ("top 3 agents by CSAT"): groups with fewer records are listed apart, unranked.
     rank_min_n: int = Field(10, ge=1, validation_alias=_env("KPIBOT_RANK_MIN_N"))
-    digest_charts: bool = Field(True, validation_alias=_env("KPIBOT_DIGEST_CHARTS"))
-    run_scheduler: bool = Field(True, validation_alias=_env("KPIBOT_SCHEDULER"))
-    # Support conversations in Slack: the reactions an agent resolves and escalates with.
-    resolve_reaction: str = Field("white_check_mark",
-                                  validation_alias=_env("KPIBOT_RESOLVE_REACTION"))
-    escalate_reaction: str = Field("arrow_double_up",
-                                   validation_alias=_env("KPIBOT_ESCALATE_REACTION"))
     # Surveys after a resolve: how long one stays open, ask 1 in N, no second survey for a
     # customer within N days, an NPS step at most once per customer per N days (when on),
-    # where a CSAT of 1 or 2 is told, how often solved tickets are looked for.
+    # how often solved tickets are looked for.
     survey_expiry_hours: int = Field(72, ge=1, le=24 * 90,
                                      validation_alias=_env("KPIBOT_SURVEY_EXPIRY_HOURS"))
     survey_sample: int = Field(1, ge=1, validation_alias=_env("KPIBOT_SURVEY_SAMPLE"))
@@ -80,8 +63,6 @@ class Settings(BaseSettings):
                                       validation_alias=_env("KPIBOT_SURVEY_COOLDOWN_DAYS"))
     survey_nps: bool = Field(False, validation_alias=_env("KPIBOT_SURVEY_NPS"))
     nps_cooldown_days: int = Field(90, ge=0, validation_alias=_env("KPIBOT_NPS_COOLDOWN_DAYS"))
-    survey_followup_channel: str | None = Field(
-        None, validation_alias=_env("KPIBOT_SURVEY_FOLLOWUP_CHANNEL"))
     survey_check_minutes: int = Field(5, ge=1, le=1440,
                                       validation_alias=_env("KPIBOT_SURVEY_CHECK_MINUTES"))
 
@@ -113,25 +94,6 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.tz)
-
-    @property
-    def allowed_channel_ids(self) -> frozenset[str]:
-        """Channels where the bot answers; empty = every channel it is in."""
-        return _id_set(self.allowed_channels)
-
-    @property
-    def agent_ids(self) -> frozenset[str]:
-        """Who counts as an agent in support channels: user ids and user group ids (S…)."""
-        return _id_set(self.agents)
-
-    @property
-    def allowed_usergroup_ids(self) -> frozenset[str]:
-        """User groups whose members may ask; empty = every member of the workspace."""
-        return _id_set(self.allowed_usergroups)
-
-
-def _id_set(text: str) -> frozenset[str]:
-    return frozenset(part.strip() for part in text.split(",") if part.strip())
 
 
 Clock = Callable[[], datetime]

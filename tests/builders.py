@@ -1,7 +1,7 @@
 """Builders the tests share (not fixtures): the pinned clock NOW, settings that never read the
-developer's environment, hand-made tickets and survey answers written straight into a database,
-and `run_kpibot` (the command line run in this process). Import them with
-`from tests.builders import …`; tests/conftest.py holds the fixtures.
+developer's environment (the engine's, and the Slack app's for tests/bot), hand-made tickets and
+survey answers written straight into a database, and `run_kpibot` (the command line run in this
+process). Import them with `from tests.builders import …`; tests/conftest.py holds the fixtures.
 """
 
 from __future__ import annotations
@@ -21,6 +21,14 @@ def make_settings(**overrides) -> Settings:
     """Settings for tests: never read from the developer's environment or .env."""
     values = {"tz": "UTC", "now": NOW, "database_url": "sqlite://"} | overrides
     return Settings(_env_file=None, **values)
+
+
+def make_bot_settings(**overrides):
+    """The Slack app's settings (`BotSettings`) for tests, like `make_settings`."""
+    from bot.settings import BotSettings
+
+    values = {"tz": "UTC", "now": NOW, "database_url": "sqlite://"} | overrides
+    return BotSettings(_env_file=None, **values)
 
 
 TICKET_DEFAULTS = {
@@ -53,7 +61,8 @@ def add_tickets(engine: sa.Engine, *rows: dict) -> None:
         tags = row.pop("tags", [])
         full = TICKET_DEFAULTS | {"customer": f"customer-{row['id']}"} | row
         ticket_rows.append(full)
-        tag_rows.extend({"source": full["source"], "ticket_id": full["id"], "tag": tag} for tag in tags)
+        tag_rows.extend({"source": full["source"], "ticket_id": full["id"], "tag": tag}
+                        for tag in tags)
     with engine.begin() as connection:
         if ticket_rows:
             connection.execute(tickets.insert(), ticket_rows)

@@ -19,6 +19,8 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.notices import HOW_TO_ASK, example_questions
+from kpi_engine.digests.definitions import DigestDefinition
+from kpi_engine.digests.schedules import describe_schedule
 from kpi_engine.metrics import METRICS, METRICS_BY_ID, Metric
 from kpi_engine.vocabulary import Aggregation, Population, Unit
 
@@ -37,6 +39,12 @@ class DigestSummary:
     channel_id: str
     schedule: str  # in words: "weekdays at 09:00 Europe/Berlin"
     kpis: tuple[str, ...]  # metric ids
+
+
+def digest_summaries(definitions: Sequence[DigestDefinition]) -> list[DigestSummary]:
+    """The stored digests, as the Home tab and `/kpi digest list` list them."""
+    return [DigestSummary(name=d.name, channel_id=d.channel_id, schedule=describe_schedule(d),
+                          kpis=tuple(kpi.metric for kpi in d.kpis)) for d in definitions]
 
 
 def kpi_family(metric: Metric) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.access import AccessRefusal
+from bot.asking.access import AccessRefusal
 from bot.blocks import ids
 from bot.blocks.kit import bullets, context, escape, header, section
 from bot.blocks.message import SlackMessage

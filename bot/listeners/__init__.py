@@ -1,26 +1,34 @@
-"""The Slack surfaces, one module each, each with a `register(app, …)` taking what it needs:
-the answering of questions, the digest services, the support services."""
+"""The Slack surfaces, one package each, each exposing `register(app, deps)` and nothing else
+the app needs: a new surface is one new package and one entry in `SURFACES`.
+
+`register_listeners(app, deps)` registers them in the order of `SURFACES`. The assistant goes
+first: its middleware claims the messages of assistant threads before the plain message
+listener sees them. `/kpi` subcommands are not surfaces: they are entries in the table of
+`command/` (a surface may declare one, as `digests/` and `support/` do).
+"""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.answering import Answering
-from bot.listeners import assistant, command, digests, home, mentions, messages, support, surveys
-from bot.services import DigestServices
+from bot.deps import Deps
+
+# `command` is imported before the surfaces that declare a subcommand: its table imports them.
+from bot.listeners import (
+    assistant,
+    command,
+    digests,
+    home,
+    mentions,
+    messages,
+    support,
+    surveys,
+)
+
+SURFACES = (assistant, mentions, messages, support, surveys, command, digests, home)
 
 
-def register_listeners(app: App, answering: Answering, digest_services: DigestServices,
-                       support_listener: support.SupportListener) -> None:
-    """Register every surface's listeners on `app`. The assistant middleware goes first: it
-    claims the messages of assistant threads before the plain message listener sees them."""
-    support_services = support_listener.services
-    assistant.register(app, answering)
-    mentions.register(app, answering)
-    messages.register(app, answering, support_listener)
-    support.register(app, support_listener)
-    surveys.register(app, surveys.SurveyClicks(support_services, answering))
-    digest_commands = digests.DigestCommands(digest_services)
-    command.register(app, answering, digest_commands, support_listener)
-    digests.register(app, digest_commands)
-    home.register(app, digest_services)
+def register_listeners(app: App, deps: Deps) -> None:
+    """Register every surface's listeners on `app`, in the order of `SURFACES`."""
+    for surface in SURFACES:
+        surface.register(app, deps)

@@ -21,8 +21,8 @@ from slack_bolt import BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.access import AccessPolicy, AccessRefusal, Asker
-from bot.agents import AgentDirectory
+from bot.asking.access import AccessPolicy, AccessRefusal, Asker
+from bot.asking.agents import AgentDirectory
 from bot.blocks.message import SlackMessage
 from bot.blocks.notices import (
     access_refusal,

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.access import Asker
+from bot.asking.access import Asker
 from bot.blocks import ids
 
 

@@ -18,11 +18,11 @@ import sqlalchemy as sa
 
 from bot.sandbox import signed_requests as slack
 from bot.sandbox.slack_double import SlackDouble
+from bot.settings import BotSettings
 from kpi_engine.engine import KpiEngine
 from kpi_engine.formatting import render_text
 from kpi_engine.periods import parse_period
 from kpi_engine.query import Filter, KpiQuery
-from kpi_engine.settings import Settings
 from kpi_engine.storage.schema import tickets
 from kpi_engine.vocabulary import Dimension
 
@@ -63,7 +63,8 @@ def _lines_of(blocks: list[dict]) -> list[str]:
     return lines
 
 
-def run_conversation_demo(settings: Settings, db: sa.Engine, echo: Callable[[str], None]) -> None:
+def run_conversation_demo(settings: BotSettings, db: sa.Engine,
+                          echo: Callable[[str], None]) -> None:
     from bot.app import create_app
 
     with SlackDouble(token="xoxb-demo") as double:

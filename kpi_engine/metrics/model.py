@@ -4,7 +4,7 @@ against, and the SQL helpers the registry's entries are built from.
 Each `Metric` says what the KPI is called (label, synonyms), what it measures (unit, direction,
 population, the timestamp that places a record in a period, how records aggregate), the SQL of
 its per-record value, and the one-line definition every answer carries. The entries themselves
-are in registry.py.
+are in registry.py, which also declares how a metric pickles (by reference to its entry).
 
 The SQL is written against a `Scope`: the aliased tables of the query and the dialect's
 helpers. A MEAN metric gives `measure`, the number to average (NULL = left out). A SHARE metric
@@ -118,13 +118,6 @@ class Metric:
     def has_wilson_interval(self) -> bool:
         """Survey rates carry a 95% Wilson interval."""
         return self.aggregation is Aggregation.SHARE and self.population is not Population.TICKETS
-
-    def __reduce__(self):
-        """Pickled by reference (id and variant), as the registry entry it is: its SQL
-        builders are functions, and a result sent to another process names the same KPI."""
-        from kpi_engine.metrics.registry import _registered_metric
-
-        return (_registered_metric, (self.id, self.variant or ""))
 
     def worse_by(self, difference: float) -> float:
         """How much worse a change of `difference` is, by the direction (negative when it is

@@ -2,13 +2,15 @@
 
 The parser's vocabulary, the compiled SQL, the labels and the "how computed" line all derive
 from here: adding a KPI is one entry plus a test. What an entry is, and the SQL helpers the
-entries use, are in model.py; `get_metric` finds an entry by id or synonym, and names the
-nearest ones (suggestions.py) when there is none.
+entries use, are in model.py; `get_metric` (lookup.py) finds an entry by id or synonym, and
+names the nearest ones (suggestions.py) when there is none. A metric pickles as a reference to
+its entry (its id and variant), declared here with `copyreg`.
 """
 
 from __future__ import annotations
 
-from kpi_engine.errors import UnknownNameError
+import copyreg
+
 from kpi_engine.metrics.model import (
     Detail,
     Metric,
@@ -34,7 +36,12 @@ METRICS: tuple[Metric, ...] = (
         unit=Unit.COUNT, direction=Direction.NEUTRAL, population=Population.TICKETS,
         anchor=Anchor.CREATED, aggregation=Aggregation.COUNT,
         definition="number of tickets created in the period",
-        concepts=("come in", "came in", "coming in", "comes in", "came", "come", "coming", "created", "create", "new", "received", "receive", "get", "got", "opened", "submitted", "inbound", "incoming", "raised", "logged", "contacted", "contact us", "reached out", "volume", "arrived"),
+        concepts=(
+            "come in", "came in", "coming in", "comes in", "came", "come", "coming", "created",
+            "create", "new", "received", "receive", "get", "got", "opened", "submitted", "inbound",
+            "incoming", "raised", "logged", "contacted", "contact us", "reached out", "volume",
+            "arrived",
+        ),
     ),
     Metric(
         id="resolved", label="Resolved tickets",
@@ -43,7 +50,11 @@ METRICS: tuple[Metric, ...] = (
         unit=Unit.COUNT, direction=Direction.HIGHER, population=Population.TICKETS,
         anchor=Anchor.SOLVED, aggregation=Aggregation.COUNT,
         definition="number of tickets solved in the period (by solved_at)",
-        concepts=("close", "closed", "closes", "closing", "resolve", "resolved", "resolves", "resolving", "solve", "solved", "solves", "solving", "fix", "fixed", "done", "handled", "complete", "completed"),
+        concepts=(
+            "close", "closed", "closes", "closing", "resolve", "resolved", "resolves", "resolving",
+            "solve", "solved", "solves", "solving", "fix", "fixed", "done", "handled", "complete",
+            "completed",
+        ),
     ),
     Metric(
         id="backlog", label="Backlog",
@@ -52,7 +63,11 @@ METRICS: tuple[Metric, ...] = (
         unit=Unit.COUNT, direction=Direction.LOWER, population=Population.TICKETS,
         anchor=Anchor.PERIOD_END, aggregation=Aggregation.COUNT,
         definition="tickets created before the period's end and not solved by then",
-        concepts=("open", "still open", "waiting", "pending", "unresolved", "unsolved", "in the queue", "in queue", "queued", "outstanding", "left", "sitting", "stuck", "not closed", "not resolved", "not solved", "how big"),
+        concepts=(
+            "open", "still open", "waiting", "pending", "unresolved", "unsolved", "in the queue",
+            "in queue", "queued", "outstanding", "left", "sitting", "stuck", "not closed",
+            "not resolved", "not solved", "how big",
+        ),
     ),
     Metric(
         id="frt", label="First response time",
@@ -64,7 +79,11 @@ METRICS: tuple[Metric, ...] = (
         measure=lambda s: s.seconds_between(_t(s).first_response_at, _t(s).created_at),
         definition="mean time from a ticket's creation to the first human agent reply, "
                    "over tickets created in the period that have a reply",
-        concepts=("reply", "replying", "replied", "respond", "responding", "responded", "answer", "answering", "answered", "get back", "first reply", "first response", "first touch", "pick up", "picked up"),
+        concepts=(
+            "reply", "replying", "replied", "respond", "responding", "responded", "answer",
+            "answering", "answered", "get back", "first reply", "first response", "first touch",
+            "pick up", "picked up",
+        ),
     ),
     Metric(
         id="resolution_time", label="Resolution time",
@@ -76,7 +95,10 @@ METRICS: tuple[Metric, ...] = (
         measure=lambda s: s.seconds_between(_t(s).solved_at, _t(s).created_at),
         definition="mean time from creation to the final solve (reopens included), "
                    "over tickets solved in the period",
-        concepts=("close", "closing", "resolve", "resolving", "solve", "solving", "fix", "fixing", "resolution"),
+        concepts=(
+            "close", "closing", "resolve", "resolving", "solve", "solving", "fix", "fixing",
+            "resolution",
+        ),
     ),
     Metric(
         id="aht", label="Average handle time",
@@ -122,7 +144,10 @@ METRICS: tuple[Metric, ...] = (
                            "after the first",
             ),
         },
-        concepts=("first contact", "first touch", "one touch", "first time", "first go", "single touch", "one reply", "first reply"),
+        concepts=(
+            "first contact", "first touch", "one touch", "first time", "first go", "single touch",
+            "one reply", "first reply",
+        ),
     ),
     Metric(
         id="contacts_to_resolution", label="Contacts to resolution",
@@ -134,7 +159,11 @@ METRICS: tuple[Metric, ...] = (
         anchor=Anchor.SOLVED, aggregation=Aggregation.MEAN,
         measure=lambda s: _t(s).customer_messages,
         definition="mean number of customer messages over tickets solved in the period",
-        concepts=("contacts to resolve", "messages to resolve", "contacts to solve", "messages to solve", "messages to close", "contacts to close", "touches", "back and forth", "messages", "message", "resolve", "solve", "close", "resolved", "solved", "closed"),
+        concepts=(
+            "contacts to resolve", "messages to resolve", "contacts to solve", "messages to solve",
+            "messages to close", "contacts to close", "touches", "back and forth", "messages",
+            "message", "resolve", "solve", "close", "resolved", "solved", "closed",
+        ),
     ),
     Metric(
         id="reopen_rate", label="Reopen rate",
@@ -161,7 +190,11 @@ METRICS: tuple[Metric, ...] = (
         anchor=Anchor.CREATED, aggregation=Aggregation.SHARE,
         condition=lambda s: _t(s).first_response_at.is_not(None),
         definition="share of tickets created in the period that got a first response",
-        concepts=("answered", "replied", "responded", "got a reply", "get a reply", "got a response", "get a response", "got answered", "reply", "response", "answering", "answer", "unanswered"),
+        concepts=(
+            "answered", "replied", "responded", "got a reply", "get a reply", "got a response",
+            "get a response", "got answered", "reply", "response", "answering", "answer",
+            "unanswered",
+        ),
     ),
     Metric(
         id="service_level", label="Service level",
@@ -172,7 +205,13 @@ METRICS: tuple[Metric, ...] = (
         eligible=_answered_or_due,
         definition="share of tickets created in the period first answered within {target}; "
                    "an unanswered ticket counts as missed once its target has passed",
-        concepts=("within sla", "in sla", "within the sla", "on time", "within target", "in time", "inside sla", "met sla", "meet sla", "sla", "breached", "breach", "hit sla", "hitting sla", "meeting sla", "missed sla", "missing sla", "hitting the sla", "making sla", "answered within", "replied within", "responded within", "answered in time", "answered on time"),
+        concepts=(
+            "within sla", "in sla", "within the sla", "on time", "within target", "in time",
+            "inside sla", "met sla", "meet sla", "sla", "breached", "breach", "hit sla",
+            "hitting sla", "meeting sla", "missed sla", "missing sla", "hitting the sla",
+            "making sla", "answered within", "replied within", "responded within",
+            "answered in time", "answered on time",
+        ),
     ),
     Metric(
         id="csat", label="Customer satisfaction (CSAT)",
@@ -190,7 +229,10 @@ METRICS: tuple[Metric, ...] = (
                 definition="mean CSAT score (1–5) of the responses in the period",
             ),
         },
-        concepts=("happy", "happier", "unhappy", "satisfied", "dissatisfied", "satisfaction", "pleased", "rate us", "rating", "ratings"),
+        concepts=(
+            "happy", "happier", "unhappy", "satisfied", "dissatisfied", "satisfaction", "pleased",
+            "rate us", "rating", "ratings",
+        ),
     ),
     Metric(
         id="ces", label="Customer effort score (CES)",
@@ -223,7 +265,12 @@ METRICS: tuple[Metric, ...] = (
         anchor=Anchor.SOLVED, aggregation=Aggregation.SHARE, condition=_no_next_issue,
         definition="share of tickets solved in the period whose customer opened no other "
                    "ticket within 7 days after the solve",
-        concepts=("come back", "came back", "coming back", "return", "returned", "repeat", "contact again", "contacted again", "write back", "next issue", "come back within 7 days", "came back within 7 days", "come back within a week", "came back within a week"),
+        concepts=(
+            "come back", "came back", "coming back", "return", "returned", "repeat",
+            "contact again", "contacted again", "write back", "next issue",
+            "come back within 7 days", "came back within 7 days", "come back within a week",
+            "came back within a week",
+        ),
     ),
     Metric(
         id="complaint_rate", label="Complaint rate",
@@ -271,7 +318,10 @@ METRICS: tuple[Metric, ...] = (
         condition=lambda s: s.responses.c.ticket_id.is_not(None),
         definition="share of survey requests sent in the period that got a response"
                    + SURVEY_RATE_NOTE,
-        concepts=("surveys answered", "answer surveys", "answered surveys", "respond to surveys", "fill in surveys", "fill out surveys", "survey responses", "surveys back"),
+        concepts=(
+            "surveys answered", "answer surveys", "answered surveys", "respond to surveys",
+            "fill in surveys", "fill out surveys", "survey responses", "surveys back",
+        ),
     ),
 )
 
@@ -279,17 +329,15 @@ METRICS_BY_ID: dict[str, Metric] = {metric.id: metric for metric in METRICS}
 
 
 def _registered_metric(metric_id: str, variant: str) -> Metric:
-    return get_metric(metric_id).with_variant(variant)
+    """The entry of `metric_id` with `variant` ("" for the default): how a pickled metric
+    comes back."""
+    return METRICS_BY_ID[metric_id].with_variant(variant)
 
 
-def get_metric(metric_id: str) -> Metric:
-    """The registry entry for `metric_id`, or an error that names the nearest ones."""
-    key = metric_id.strip().lower().replace("-", "_").replace(" ", "_")
-    if key in METRICS_BY_ID:
-        return METRICS_BY_ID[key]
-    for metric in METRICS:
-        if metric_id.strip().lower() in metric.synonyms:
-            return metric
-    from kpi_engine.metrics.suggestions import suggest_metrics
+def _pickled_as_entry(metric: Metric):
+    return _registered_metric, (metric.id, metric.variant or "")
 
-    raise UnknownNameError(f"there is no KPI called {metric_id!r}", suggest_metrics(metric_id))
+
+# A metric pickles by reference (its id and variant), as the registry entry it is: its SQL
+# builders are functions, and a result sent to another process names the same KPI.
+copyreg.pickle(Metric, _pickled_as_entry)

@@ -25,4 +25,5 @@ def nearest(word: str, choices: list[str], limit: int = 3) -> list[str]:
     """The choices closest to `word`, best first (fuzzy)."""
     from rapidfuzz import fuzz, process
 
-    return [choice for choice, score, _ in process.extract(word, choices, scorer=fuzz.WRatio, limit=limit) if score >= 50]
+    matches = process.extract(word, choices, scorer=fuzz.WRatio, limit=limit)
+    return [choice for choice, score, _ in matches if score >= 50]

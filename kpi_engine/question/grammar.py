@@ -86,7 +86,8 @@ def _unknown_or_filler(word: Word, before: Word | None, reading: Reading,
 def _is_customer_id(text: str) -> bool:
     """An id such as cust-000123 (letters, a dash, digits)."""
     letters, dash, digits = text.partition("-")
-    return bool(dash) and letters.isalpha() and digits.isdigit() and letters not in ("tier", "l", "t")
+    return (bool(dash) and letters.isalpha() and digits.isdigit()
+            and letters not in ("tier", "l", "t"))
 
 
 def neighbour(heads: list[Word], position: int, step: int) -> Word | None:
@@ -343,7 +344,9 @@ def _name_after(entry: Entry, word: Word, after: Word | None) -> Word | None:
     if after.period is not None or after.used or after.threshold is not None:
         return None
     if entry.dimension in (Dimension.TAG, Dimension.CUSTOMER):
-        if after.entry is None or after.entry.kind not in (Kind.DIMENSION, Kind.GROUP, Kind.COMPARE, Kind.CUE, Kind.METRIC, Kind.CONCEPT, Kind.FRAME):
+        if after.entry is None or after.entry.kind not in (
+                Kind.DIMENSION, Kind.GROUP, Kind.COMPARE, Kind.CUE, Kind.METRIC, Kind.CONCEPT,
+                Kind.FRAME):
             return None if after.text in FILLER and after.entry is None else after
         return None
     if after.entry is None and after.text not in FILLER and number_of(after) is None \

@@ -9,8 +9,8 @@ which asks the model for a `QueryDraft` through `with_structured_output`, under 
 The model only reads: it fills the query schema and never sees a ticket or gives a number.
 What it returns is a draft; `resolve_draft` (called by the caller) is the one validation.
 Every way the model can fail to give a usable draft is a `ModelUnavailable`, on which the
-caller keeps the offline reader's answer (understanding.py). LangChain is imported inside the functions only, so
-importing this module stays cheap and works without it installed.
+caller keeps the offline reader's answer (understanding.py). LangChain is imported inside the
+functions only, so importing this module stays cheap and works without it installed.
 """
 
 from __future__ import annotations

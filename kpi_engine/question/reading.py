@@ -25,7 +25,7 @@ class Word:
     period: int | None = None
     used: bool = False  # consumed by a neighbour (a tier number, a name after "agent")
     corrected: bool = False  # a misspelling read as a known phrase
-    threshold: tuple[str, float, str] | None = None  # (op, number, unit) of "under 80%" 
+    threshold: tuple[str, float, str] | None = None  # (op, number, unit) of "under 80%"
 
 
 @dataclass

@@ -181,10 +181,10 @@ def resolve_lone_dimensions(reading: Reading) -> None:
     """A dimension word naming no value: with a ranking or a threshold it is the breakdown
     ("the slowest team": one row); beside a value of its own it only describes it ("the
     billing team"); otherwise the question is asked back ("which team?")."""
-    for dimension, word in reading.describing:  # "customers with more than 5 tickets"
+    for dimension, _word in reading.describing:  # "customers with more than 5 tickets"
         if (reading.threshold is not None or reading.rank) and not reading.group_by:
             reading.group_by.append(dimension)
-    for dimension, word in reading.lone_dimensions:
+    for dimension, _word in reading.lone_dimensions:
         if dimension in reading.filters or dimension in reading.excluded \
                 or dimension in reading.group_by:
             continue

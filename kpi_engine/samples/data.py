@@ -300,14 +300,16 @@ def generate(
         capacities = [desk.AGENT_PROFILES[m[0]][2] for m in members]
         agents_by_tier[tier] = _table(members, capacities)
         technical = [m for m in members if m[1] == "technical"]
-        technical_by_tier[tier] = _table(technical, [desk.AGENT_PROFILES[m[0]][2] for m in technical])
+        technical_by_tier[tier] = _table(technical,
+                                         [desk.AGENT_PROFILES[m[0]][2] for m in technical])
     team_tags_t = {team: _table(list(w), list(w.values())) for team, w in desk.TEAM_TAGS.items()}
     channel_params = {
         ch: (log(p[0]), p[1], p[2], log(p[3]) if p[3] else 0.0, p[4], log(p[5]), p[6], p[7])
         for ch, p in desk.CHANNEL_PARAMS.items()
     }
     source_of = {
-        ch: source or desk.SOURCE_BY_CHANNEL.get(ch, desk.DEFAULT_SOURCE) for ch in desk.CHANNEL_WEIGHTS
+        ch: source or desk.SOURCE_BY_CHANNEL.get(ch, desk.DEFAULT_SOURCE)
+        for ch in desk.CHANNEL_WEIGHTS
     }
     ln_min, ln_hour, ln_day = log(60), log(3600), log(86400)
 
@@ -552,7 +554,8 @@ def generate(
                                            str(score), fmt(responded), comment)
                             ces_at = responded + 5 + int(rand() * 55)
                             if rand() < 0.85 and ces_at < end:
-                                score = 1 + _score(0.8 * mood + 0.6 * gauss(0.0, 1.0), desk.CES_CUTS)
+                                score = 1 + _score(0.8 * mood + 0.6 * gauss(0.0, 1.0),
+                                                   desk.CES_CUTS)
                                 ces = _survey(ticket_id, "ces", sent_s, row_source,
                                               str(score), fmt(ces_at))
                         surveys.append(csat or _survey(ticket_id, "csat", sent_s, row_source))

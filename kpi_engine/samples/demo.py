@@ -31,7 +31,8 @@ HEADLINE_KPIS = (
 def build_demo_database(settings: Settings, *, tickets: int, echo: Callable[[str], None]):
     """Generate the demo desk's CSVs, import them, and return the database engine."""
     if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(settings.database_url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
     db = open_database(settings.database_url)
     spec = SampleSpec(tickets=tickets, end=workspace_now(settings), tz=settings.tz)
     with tempfile.TemporaryDirectory(prefix="kpibot-demo-") as folder:
@@ -65,7 +66,8 @@ def headline_table(engine: KpiEngine) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [f"{period.describe()} vs the week before"]
     for index, row in enumerate(rows):
-        cells = [row[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(row[1:4], widths[1:4])]
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(w)
+                                             for cell, w in zip(row[1:4], widths[1:4])]
         lines.append("  " + "  ".join(cells) + "  " + row[4])
         if index == 0:
             lines.append("  " + "-" * (sum(widths) + 8))
@@ -135,7 +137,8 @@ def run_demo(settings: Settings, *, tickets: int, echo: Callable[[str], None]) -
     for line in headline_table(engine):
         echo(line)
     echo("")
-    last_week = parse_period("last week", now=engine.now(), tz=settings.zone, week_start=settings.week_start)
+    last_week = parse_period("last week", now=engine.now(), tz=settings.zone,
+                             week_start=settings.week_start)
     last_30_days = parse_period("last 30 days", now=engine.now(), tz=settings.zone)
     echo("$ kpibot kpi csat --period 'last 30 days' --by agent --limit 5 --compare")
     echo(render_text(engine.run(KpiQuery(

@@ -250,7 +250,8 @@ def _wants_percentiles(metric: Metric, query: KpiQuery) -> bool:
     return percentiles_asked(query) and metric.has_percentiles
 
 
-def _rank_columns(value: sa.ColumnElement, group_keys: list[sa.ColumnElement]) -> list[sa.ColumnElement]:
+def _rank_columns(value: sa.ColumnElement,
+                  group_keys: list[sa.ColumnElement]) -> list[sa.ColumnElement]:
     """Rank and count of each value within its group, for percentiles without percentile_cont."""
     return [
         sa.func.row_number()

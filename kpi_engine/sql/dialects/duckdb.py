@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from kpi_engine.sql.dialects import MICROSECONDS, Backend
+from kpi_engine.sql.dialects.base import MICROSECONDS, Backend
 from kpi_engine.storage.schema import Timestamp
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from kpi_engine.sql.dialects import SERVER_POOL, Backend
+from kpi_engine.sql.dialects.base import SERVER_POOL, Backend
 from kpi_engine.storage.schema import Timestamp
 
 

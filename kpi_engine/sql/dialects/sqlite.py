@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from kpi_engine.sql.dialects import MICROSECONDS, Backend
+from kpi_engine.sql.dialects.base import MICROSECONDS, Backend
 from kpi_engine.storage.schema import Timestamp
 
 

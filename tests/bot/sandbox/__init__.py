@@ -1,0 +1,1 @@
+"""Tests of the Slack double and the signed-request helpers (bot/sandbox)."""
