@@ -1,7 +1,7 @@
 """`make bench`: generate N tickets with surveys, then for each backend and size run the
 workload (benchmarks/workload.py) in a fresh process on a fresh database, then the question,
 Slack, digest and survey-click benchmarks on the large databases, and write the results to
-benchmarks/results/ and a summary table into the README.
+benchmarks/results/ and a summary table into docs/benchmarks.md.
 
     python -m benchmarks.run [--tickets 1000000] [--small 100000] [--backends sqlite,postgresql]
 """
@@ -168,7 +168,7 @@ def summary(runs: list[dict], large: int, small: int, questions: dict | None = N
 
 
 def write_readme(table: str) -> None:
-    readme = ROOT / "README.md"
+    readme = ROOT / "docs" / "benchmarks.md"
     text = readme.read_text(encoding="utf-8")
     updated = re.sub(r"<!-- bench:start -->.*<!-- bench:end -->",
                      lambda _: f"<!-- bench:start -->\n{table}\n<!-- bench:end -->", text,
