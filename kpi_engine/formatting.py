@@ -2,7 +2,7 @@
 of a trend: "Mon 9 Nov", "week of 9 Nov", "Nov 2026" — and the words around them: the filters
 ("tier 1; excluding channel chat"), the statistic that is the value ("Median first response
 time"), a threshold ("agents with CSAT under 80.0%: 4 of 21 agents"), the groups too few to
-rank.
+rank, the calendar of an answer in business hours.
 
 Slack-free, so the command line and the Slack cards say the same thing the same way.
 """
@@ -284,8 +284,18 @@ def render_text(result) -> str:
         lines.append(f"  assumed: {assumption}")
     for note in result.notes:
         lines.append(f"  note: {note}")
+    if result.query.business_hours:
+        lines.append(f"  {calendar_line(result)}")
     lines.append(f"  how computed: {result.definition}")
     return "\n".join(lines)
+
+
+def calendar_line(result) -> str:
+    """"in business hours: Mon–Fri 09:00–17:00 Europe/Berlin, DE-BE holidays" — the calendar a
+    business-hours answer was counted on ("" for any other)."""
+    if not result.query.business_hours:
+        return ""
+    return f"in business hours: {result.calendar or 'the workspace calendar'}"
 
 
 def render_line(result) -> str:
@@ -320,6 +330,8 @@ def render_line(result) -> str:
     if result.unranked:
         parts.append(unranked_phrase(result))
     parts.extend(f"assumed: {assumption}" for assumption in result.query.assumptions)
+    if result.query.business_hours:
+        parts.append(calendar_line(result))
     return "; ".join(parts)
 
 

@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     alert_min_n: int = Field(30, ge=1, validation_alias=_env("KPIBOT_ALERT_MIN_N"))
     # Rankings ("top 3 agents by CSAT"): groups with fewer records are listed apart, unranked.
     rank_min_n: int = Field(10, ge=1, validation_alias=_env("KPIBOT_RANK_MIN_N"))
+    # Business hours (kpi_engine/calendars/): the workspace's working intervals, their zone
+    # (KPIBOT_TZ when unset) and its holidays (regions of the holidays library, dates); the
+    # teams' own calendars in a YAML or TOML file. Read when business hours are asked for.
+    business_hours: str = Field("mon-fri 09:00-17:00",
+                                validation_alias=_env("KPIBOT_BUSINESS_HOURS"))
+    business_tz: str | None = Field(None, validation_alias=_env("KPIBOT_BUSINESS_TZ"))
+    holidays: str = Field("", validation_alias=_env("KPIBOT_HOLIDAYS"))
+    business_calendars: str | None = Field(None,
+                                           validation_alias=_env("KPIBOT_BUSINESS_CALENDARS"))
     # Surveys after a resolve: how long one stays open, ask 1 in N, no second survey for a
     # customer within N days, an NPS step at most once per customer per N days (when on),
     # how often solved tickets are looked for.
@@ -65,6 +74,26 @@ class Settings(BaseSettings):
     nps_cooldown_days: int = Field(90, ge=0, validation_alias=_env("KPIBOT_NPS_COOLDOWN_DAYS"))
     survey_check_minutes: int = Field(5, ge=1, le=1440,
                                       validation_alias=_env("KPIBOT_SURVEY_CHECK_MINUTES"))
+    # Helpdesks (docs/helpdesks.md): `kpibot sync zendesk|freshdesk` and the scheduler's sync
+    # job every KPIBOT_SYNC_MINUTES once a helpdesk's account settings are all set; base URLs
+    # for proxies and test doubles; where a first sync starts; Zendesk's export budget and how
+    # far back ratings are read again; mappings for values kpibot does not know by itself.
+    zendesk_subdomain: str | None = Field(None, validation_alias=_env("ZENDESK_SUBDOMAIN"))
+    zendesk_email: str | None = Field(None, validation_alias=_env("ZENDESK_EMAIL"))
+    zendesk_api_token: str | None = Field(None, validation_alias=_env("ZENDESK_API_TOKEN"))
+    zendesk_url: str | None = Field(None, validation_alias=_env("ZENDESK_URL"))
+    zendesk_channels: str = Field("", validation_alias=_env("ZENDESK_CHANNELS"))
+    zendesk_export_rpm: int = Field(10, ge=1, le=1000,
+                                    validation_alias=_env("ZENDESK_EXPORT_RPM"))
+    zendesk_ratings_lookback_days: int = Field(
+        7, ge=0, le=90, validation_alias=_env("ZENDESK_RATINGS_LOOKBACK_DAYS"))
+    freshdesk_domain: str | None = Field(None, validation_alias=_env("FRESHDESK_DOMAIN"))
+    freshdesk_api_key: str | None = Field(None, validation_alias=_env("FRESHDESK_API_KEY"))
+    freshdesk_url: str | None = Field(None, validation_alias=_env("FRESHDESK_URL"))
+    freshdesk_sources: str = Field("", validation_alias=_env("FRESHDESK_SOURCES"))
+    freshdesk_statuses: str = Field("", validation_alias=_env("FRESHDESK_STATUSES"))
+    sync_minutes: int = Field(5, ge=1, le=1440, validation_alias=_env("KPIBOT_SYNC_MINUTES"))
+    sync_start: datetime | None = Field(None, validation_alias=_env("KPIBOT_SYNC_START"))
 
     @field_validator("tz")
     @classmethod

@@ -6,15 +6,32 @@ column positions are bound once, so a row costs a few string operations and one
 `datetime.fromisoformat` per timestamp, no regexes. A column the file does not
 have reads as an empty value, which takes the column's default. Values are trimmed; the closed
 sets (status, channel, priority, kind, escalated) are matched case-insensitively and staged
-lowercase. Checks that need the whole file or the database (duplicates, unknown tickets) are
-SQL on the staging tables, in canonical.py.
+lowercase. The checks of one value (a timestamp, a count, tags, a text's length) and
+`RowError` itself are in values.py. Checks that need the whole file or the database
+(duplicates, unknown tickets) are SQL on the staging tables, in canonical.py.
+
+A bad row is reported with every problem it has, not only the first: each check adds to the
+row's list and the parser raises once at the end (`RowError.of`), so a good row costs what it
+did. A good row that looks wrong (status new/open/pending with a solved_at, a timestamp in the
+future) is imported as it is and reported through the parser's `warn` callback.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 
+from kpi_engine.ingest.values import (
+    MAX_COMMENT,
+    MAX_LENGTHS,
+    SMALL_INTEGERS,
+    RowError,
+    choice_error,
+    parse_count,
+    parse_tags,
+    parse_timestamp,
+    text_error,
+)
 from kpi_engine.vocabulary import CHANNELS, PRIORITIES, STATUSES, SURVEY_SCALES, TIERS
 
 TICKET_COLUMNS = (
@@ -41,12 +58,6 @@ STAGED_SURVEY_COLUMNS = (
 )
 
 DEFAULT_SOURCE = "import"
-MAX_LENGTHS = {
-    "id": 128, "ticket_id": 128, "source": 64, "team": 128, "agent": 256, "customer": 256,
-    "slack_channel": 32, "slack_thread_ts": 32, "tags": 128,  # tags: each tag
-}
-MAX_COMMENT = 2000
-MAX_INTEGER = 2**31 - 1  # the database's INTEGER
 
 _STATUSES = frozenset(STATUSES)
 _CHANNELS = frozenset(CHANNELS)
@@ -58,16 +69,11 @@ _BOOLEANS = {
 _SCALES = {kind.value: scale for kind, scale in SURVEY_SCALES.items()}
 _SOLVED = frozenset({"solved", "closed"})
 
-_from_iso = datetime.fromisoformat
+_UTC = timezone.utc
 
 
-class RowError(Exception):
-    """Why a row is bad: the column at fault (None for the whole row) and a precise reason."""
-
-    def __init__(self, column: str | None, reason: str) -> None:
-        super().__init__(reason)
-        self.column = column
-        self.reason = reason
+# A warning: (line, column, reason) for a row that is imported as it is but looks wrong.
+Warn = Callable[[int, str, str], None]
 
 
 def _positions(columns: Sequence[str], known: Sequence[str]) -> list[int]:
@@ -80,226 +86,295 @@ def _width_error(width: int, found: int) -> RowError:
     return RowError(None, f"expected {width} fields as in the header, found {found}")
 
 
-def _text_error(column: str, value: str) -> RowError:
-    if not value:
-        return RowError(column, f"{column} is empty")
-    return RowError(
-        column, f"{column} is longer than {MAX_LENGTHS[column]} characters ({len(value)})"
-    )
-
-
-def _choice_error(column: str, value: str, allowed: Sequence[str]) -> RowError:
-    if not value:
-        return RowError(column, f"{column} is empty")
-    return RowError(column, f"{column} {value!r} is not one of {', '.join(allowed)}")
-
-
-def _timestamp_error(column: str, value: str) -> RowError:
-    """Why `value` is not an aware timestamp."""
-    if not value:
-        return RowError(column, f"{column} is empty")
-    try:
-        parsed = _from_iso(value)
-    except ValueError as error:
-        if str(error).startswith("Invalid isoformat"):
-            return RowError(column, f"{column} {value!r} is not an ISO 8601 timestamp "
-                                    "(e.g. 2026-11-02T09:30:00Z)")
-        if "offset" in str(error):
-            return RowError(column, f"{column} {value!r} has an impossible UTC offset")
-        return RowError(column, f"{column} {value!r} does not exist ({error})")
-    if parsed.tzinfo is None:
-        return RowError(column, f"{column} has no UTC offset: {value!r} (add Z or e.g. +02:00)")
-    return RowError(column, f"{column} {value!r} is out of range (years 2 to 9998)")
-
-
-def _timestamp(value: str, column: str) -> datetime:
-    """The aware datetime `value` names; a naive or impossible one is a RowError."""
-    try:
-        parsed = _from_iso(value)
-    except ValueError:
-        raise _timestamp_error(column, value) from None
-    if parsed.tzinfo is None or not 1 < parsed.year < 9999:
-        raise _timestamp_error(column, value)
-    return parsed
-
-
-def _optional_timestamp(value: str, column: str) -> datetime | None:
-    return _timestamp(value, column) if value else None
-
-
-# Integers as written in most files, looked up rather than parsed; others go through _count.
-_SMALL_INTEGERS = {str(number): number for number in range(10_000)}
-
-
-def _count(value: str, column: str) -> int:
-    """A non-negative integer."""
-    if value.isdigit() and value.isascii() and len(value) <= 10:
-        number = int(value)
-        if number <= MAX_INTEGER:
-            return number
-    raise RowError(column, f"{column} is not a non-negative integer: {value!r}")
-
-
-def _tags(value: str) -> tuple[str, ...]:
-    """`;`-separated tags: trimmed, empty ones dropped, each kept once in first-seen order."""
-    if ";" in value:
-        tags = tuple(dict.fromkeys(part for part in map(str.strip, value.split(";")) if part))
-    else:
-        value = value.strip()
-        tags = (value,) if value else ()
-    for tag in tags:
-        if len(tag) > MAX_LENGTHS["tags"]:
-            raise RowError(
-                "tags", f"tag {tag[:40]!r}… is longer than {MAX_LENGTHS['tags']} characters")
-    return tags
-
-
 TicketParser = Callable[[list[str], int], tuple[tuple, tuple[str, ...]]]
 SurveyParser = Callable[[list[str], int], tuple]
 
 
+def _also(bad: list[RowError] | None, error: RowError) -> list[RowError]:
+    """The row's problems with `error` added (a good row never makes a list)."""
+    if bad is None:
+        return [error]
+    bad.append(error)
+    return bad
+
+
 def _key_and_source(fields: list[str], columns: Sequence[str], i_key: int, key: str,
-                    i_source: int) -> tuple[str, str]:
+                    i_source: int) -> tuple[str, str, list[RowError] | None]:
     """Check the row's width and characters and read its ticket key and source; appends the
-    empty value an absent column reads (see `_positions`)."""
+    empty value an absent column reads (see `_positions`). A row of the wrong width raises at
+    once (its values cannot be told apart); the row's other problems start the list returned
+    (None while there are none)."""
     if len(fields) != len(columns):
         raise _width_error(len(columns), len(fields))
+    bad = None
     if "\x00" in "".join(fields):  # no database stores it the same way (PostgreSQL refuses it)
-        column = next(name for name, value in zip(columns, fields) if "\x00" in value)
-        raise RowError(column, f"{column} contains a NUL character (\\x00): not text")
+        bad = [RowError(name, f"{name} contains a NUL character (\\x00): not text")
+               for name, value in zip(columns, fields) if "\x00" in value]
     fields.append("")
     ticket_id = fields[i_key].strip()
     if not ticket_id or len(ticket_id) > MAX_LENGTHS[key]:
-        raise _text_error(key, ticket_id)
+        bad = _also(bad, text_error(key, ticket_id))
     source = fields[i_source].strip() or DEFAULT_SOURCE
     if len(source) > MAX_LENGTHS["source"]:
-        raise _text_error("source", source)
-    return ticket_id, source
+        bad = _also(bad, text_error("source", source))
+    return ticket_id, source, bad
 
 
-def ticket_parser(columns: Sequence[str]) -> TicketParser:
-    """A function (fields, line) → (staged ticket tuple, tags) for files with header `columns`."""
+def _clock(now: datetime | None, warn: Warn | None) -> tuple[datetime | None, str, int]:
+    """The instant after which a timestamp is in the future (None: no warnings), in UTC, as
+    text, and the first date (as an ordinal) a timestamp's own calendar date may have and be
+    after it. Comparing aware datetimes of different offsets is slow (~1 µs); a wall-clock
+    date at least two days before now's is before now whatever its offset (under 24 h), so
+    that cheap test settles almost every row."""
+    if now is None or warn is None:
+        return None, "", 0
+    now = now.astimezone(timezone.utc)
+    return now, now.isoformat(), now.toordinal() - 1
+
+
+def _future(column: str, text: str, now_text: str) -> str:
+    return f"{column} {text} is in the future (now is {now_text})"
+
+
+def ticket_parser(columns: Sequence[str], now: datetime | None = None,
+                  warn: Warn | None = None) -> TicketParser:
+    """A function (fields, line) → (staged ticket tuple, tags) for files with header `columns`.
+
+    A bad row raises one RowError naming every problem of the row. With `now` and `warn`, a
+    good row with status new/open/pending and a solved_at, or a timestamp after `now`, is
+    imported as it is and reported through `warn(line, column, reason)` (a solve before the
+    first reply is found in SQL, canonical.py)."""
     (i_id, i_created, i_first, i_solved, i_status, i_channel, i_priority, i_tier, i_team,
      i_agent, i_customer, i_replies, i_messages, i_reopens, i_escalated, i_handle, i_hold,
      i_tags, i_source, i_slack_channel, i_thread) = _positions(columns, TICKET_COLUMNS)
-    small = _SMALL_INTEGERS
+    small = SMALL_INTEGERS
+    now, now_text, soon = _clock(now, warn)
 
     def parse(fields: list[str], line: int) -> tuple[tuple, tuple[str, ...]]:
-        ticket_id, source = _key_and_source(fields, columns, i_id, "id", i_source)
-        created = _timestamp(fields[i_created].strip(), "created_at")
-        first = _optional_timestamp(fields[i_first].strip(), "first_response_at")
-        if first is not None and first < created:
-            raise RowError("first_response_at", "first_response_at is before created_at")
-        solved = _optional_timestamp(fields[i_solved].strip(), "solved_at")
-        if solved is not None and solved < created:
-            raise RowError("solved_at", "solved_at is before created_at")
+        ticket_id, source, bad = _key_and_source(fields, columns, i_id, "id", i_source)
+        created = first = solved = None
+        created_text = fields[i_created].strip()
+        try:
+            created = parse_timestamp(created_text, "created_at")
+        except RowError as error:
+            bad = _also(bad, error)
+        first_text = fields[i_first].strip()
+        if first_text:
+            try:
+                first = parse_timestamp(first_text, "first_response_at")
+            except RowError as error:
+                bad = _also(bad, error)
+            else:
+                if created is not None and first < created:
+                    bad = _also(bad, RowError("first_response_at",
+                                              "first_response_at is before created_at"))
+        solved_text = fields[i_solved].strip()
+        if solved_text:
+            try:
+                solved = parse_timestamp(solved_text, "solved_at")
+            except RowError as error:
+                bad = _also(bad, error)
+            else:
+                if created is not None and solved < created:
+                    bad = _also(bad, RowError("solved_at", "solved_at is before created_at"))
         status = fields[i_status].strip().lower()
         if status not in _STATUSES:
-            raise _choice_error("status", status, STATUSES)
-        if solved is None and status in _SOLVED:
-            raise RowError("solved_at", f"solved_at is empty but status is {status}")
+            bad = _also(bad, choice_error("status", status, STATUSES))
+        elif not solved_text and status in _SOLVED:
+            bad = _also(bad, RowError("solved_at", f"solved_at is empty but status is {status}"))
         channel = fields[i_channel].strip().lower()
         if channel not in _CHANNELS:
-            raise _choice_error("channel", channel, CHANNELS)
+            bad = _also(bad, choice_error("channel", channel, CHANNELS))
         priority = fields[i_priority].strip().lower()
         if priority not in _PRIORITIES:
-            raise _choice_error("priority", priority, PRIORITIES)
+            bad = _also(bad, choice_error("priority", priority, PRIORITIES))
         tier = _TIERS.get(fields[i_tier].strip())
         if tier is None:
-            raise _choice_error("tier", fields[i_tier].strip(), TIERS)
+            bad = _also(bad, choice_error("tier", fields[i_tier].strip(), TIERS))
         team = fields[i_team].strip() or None
         if team is not None and len(team) > 128:
-            raise _text_error("team", team)
+            bad = _also(bad, text_error("team", team))
         agent = fields[i_agent].strip() or None
         if agent is not None and len(agent) > 256:
-            raise _text_error("agent", agent)
+            bad = _also(bad, text_error("agent", agent))
         customer = fields[i_customer].strip()
         if not customer or len(customer) > 256:
-            raise _text_error("customer", customer)
+            bad = _also(bad, text_error("customer", customer))
         text = fields[i_replies].strip()
         replies = small.get(text)
         if replies is None:
-            replies = _count(text, "agent_replies") if text else 0
+            if text:
+                try:
+                    replies = parse_count(text, "agent_replies")
+                except RowError as error:
+                    bad = _also(bad, error)
+            else:
+                replies = 0
         text = fields[i_messages].strip()
         messages = small.get(text)
         if messages is None:
-            messages = _count(text, "customer_messages") if text else 1
-        if messages < 1:
-            raise RowError("customer_messages",
-                           "customer_messages is 0; it counts the first message, so at least 1")
+            if text:
+                try:
+                    messages = parse_count(text, "customer_messages")
+                except RowError as error:
+                    bad = _also(bad, error)
+            else:
+                messages = 1
+        if messages == 0:
+            bad = _also(bad, RowError("customer_messages", "customer_messages is 0; it counts "
+                                                            "the first message, so at least 1"))
         text = fields[i_reopens].strip()
         reopens = small.get(text)
         if reopens is None:
-            reopens = _count(text, "reopens") if text else 0
+            if text:
+                try:
+                    reopens = parse_count(text, "reopens")
+                except RowError as error:
+                    bad = _also(bad, error)
+            else:
+                reopens = 0
         escalated = _BOOLEANS.get(fields[i_escalated].strip().lower())
         if escalated is None:
-            raise RowError("escalated", f"escalated {fields[i_escalated].strip()!r} is not one of "
-                                        "true, false, 1, 0, yes, no")
+            bad = _also(bad, RowError("escalated", f"escalated {fields[i_escalated].strip()!r} "
+                                                   "is not one of true, false, 1, 0, yes, no"))
         text = fields[i_handle].strip()
         handle = small.get(text)
         if handle is None and text:
-            handle = _count(text, "handle_time_seconds")
+            try:
+                handle = parse_count(text, "handle_time_seconds")
+            except RowError as error:
+                bad = _also(bad, error)
         text = fields[i_hold].strip()
         hold = small.get(text)
         if hold is None and text:
-            hold = _count(text, "hold_time_seconds")
+            try:
+                hold = parse_count(text, "hold_time_seconds")
+            except RowError as error:
+                bad = _also(bad, error)
         slack_channel = fields[i_slack_channel].strip() or None
         if slack_channel is not None and len(slack_channel) > 32:
-            raise _text_error("slack_channel", slack_channel)
+            bad = _also(bad, text_error("slack_channel", slack_channel))
         thread = fields[i_thread].strip() or None
         if thread is not None and len(thread) > 32:
-            raise _text_error("slack_thread_ts", thread)
+            bad = _also(bad, text_error("slack_thread_ts", thread))
         tags = fields[i_tags]
+        if tags:
+            try:
+                tags = parse_tags(tags)
+            except RowError as error:
+                bad = _also(bad, error)
+        else:
+            tags = ()
+        if bad:
+            raise RowError.of(bad)
+        if now is not None:
+            # (A solve before the first reply is found in SQL: comparing two times of an
+            # offset other than UTC would cost more here than the rest of the row's checks.)
+            if solved is not None and status not in _SOLVED:
+                warn(line, "status", f"status is {status} but solved_at is set: the ticket "
+                                     f"counts as solved at {solved_text}")
+            # In the future? The cheap test first (see `_clock`); created_at is before the
+            # others, so it is looked at alone only when they are empty.
+            if first is None and solved is None:
+                ahead = ((created > now) if created.tzinfo is _UTC
+                         else (created.toordinal() >= soon and created > now))
+            else:
+                ahead = (first is not None and (
+                    (first > now) if first.tzinfo is _UTC
+                    else (first.toordinal() >= soon and first > now))) or (
+                    solved is not None and (
+                        (solved > now) if solved.tzinfo is _UTC
+                        else (solved.toordinal() >= soon and solved > now)))
+            if ahead:
+                if created > now:  # then so is every later timestamp of the row
+                    warn(line, "created_at", _future("created_at", created_text, now_text))
+                else:
+                    if first is not None and first > now:
+                        warn(line, "first_response_at",
+                             _future("first_response_at", first_text, now_text))
+                    if solved is not None and solved > now:
+                        warn(line, "solved_at", _future("solved_at", solved_text, now_text))
         return (
             (line, source, ticket_id, created, first, solved, status, channel, priority, tier,
              team, agent, customer, replies, messages, reopens, escalated, handle, hold,
              slack_channel, thread),
-            _tags(tags) if tags else (),
+            tags,
         )
 
     return parse
 
 
-def survey_parser(columns: Sequence[str]) -> SurveyParser:
+def survey_parser(columns: Sequence[str], now: datetime | None = None,
+                  warn: Warn | None = None) -> SurveyParser:
     """A function (fields, line) → staged survey tuple for files with header `columns`.
 
     A row records a request when it has `sent_at`, a response when it has `score` and
-    `responded_at`, or both; a `comment` belongs to a response."""
+    `responded_at`, or both; a `comment` belongs to a response. A bad row raises one RowError
+    naming every problem of the row; with `now` and `warn`, a sent_at or responded_at after
+    `now` is reported through `warn(line, column, reason)`. (A response before its ticket was
+    created is found in SQL, where the ticket is.)"""
     (i_ticket, i_kind, i_sent, i_score, i_responded, i_comment,
      i_source) = _positions(columns, SURVEY_COLUMNS)
+    now, now_text, soon = _clock(now, warn)
 
     def parse(fields: list[str], line: int) -> tuple:
-        ticket_id, source = _key_and_source(fields, columns, i_ticket, "ticket_id", i_source)
+        ticket_id, source, bad = _key_and_source(fields, columns, i_ticket, "ticket_id",
+                                                 i_source)
         kind = fields[i_kind].strip().lower()
         scale = _SCALES.get(kind)
         if scale is None:
-            raise _choice_error("kind", kind, tuple(_SCALES))
-        sent = _optional_timestamp(fields[i_sent].strip(), "sent_at")
+            bad = _also(bad, choice_error("kind", kind, tuple(_SCALES)))
+        sent = None
+        sent_text = fields[i_sent].strip()
+        if sent_text:
+            try:
+                sent = parse_timestamp(sent_text, "sent_at")
+            except RowError as error:
+                bad = _also(bad, error)
         score_text = fields[i_score].strip()
         responded_text = fields[i_responded].strip()
         comment = fields[i_comment].strip()
         score = responded = None
         if score_text or responded_text:
             if not score_text:
-                raise RowError("score", "score is empty but responded_at is set")
+                bad = _also(bad, RowError("score", "score is empty but responded_at is set"))
+            elif scale is not None:
+                low, high = scale
+                try:
+                    score = int(score_text)
+                except ValueError:
+                    score = None
+                if score is None or not low <= score <= high:
+                    bad = _also(bad, RowError("score", f"score {score_text!r} is not on the "
+                                                       f"{kind.upper()} scale (an integer from "
+                                                       f"{low} to {high})"))
             if not responded_text:
-                raise RowError("responded_at", "responded_at is empty but score is set")
-            low, high = scale
-            try:
-                score = int(score_text)
-            except ValueError:
-                score = None
-            if score is None or not low <= score <= high:
-                raise RowError("score", f"score {score_text!r} is not on the {kind.upper()} scale "
-                                        f"(an integer from {low} to {high})")
-            responded = _timestamp(responded_text, "responded_at")
-            if sent is not None and responded < sent:
-                raise RowError("responded_at", "responded_at is before sent_at")
-        elif sent is None:
-            raise RowError(
-                None, "neither a request (sent_at) nor a response (score and responded_at)")
+                bad = _also(bad, RowError("responded_at",
+                                          "responded_at is empty but score is set"))
+            else:
+                try:
+                    responded = parse_timestamp(responded_text, "responded_at")
+                except RowError as error:
+                    bad = _also(bad, error)
+                else:
+                    if sent is not None and responded < sent:
+                        bad = _also(bad, RowError("responded_at",
+                                                  "responded_at is before sent_at"))
+        elif not sent_text:
+            bad = _also(bad, RowError(
+                None, "neither a request (sent_at) nor a response (score and responded_at)"))
         elif comment:
-            raise RowError("comment", "a comment needs a response (score and responded_at)")
+            bad = _also(bad, RowError("comment",
+                                      "a comment needs a response (score and responded_at)"))
+        if bad:
+            raise RowError.of(bad)
+        latest = responded or sent  # a response is not before its request
+        if now is not None and ((latest > now) if latest.tzinfo is _UTC
+                                else (latest.toordinal() >= soon and latest > now)):
+            if sent is not None and sent > now:
+                warn(line, "sent_at", _future("sent_at", sent_text, now_text))
+            if responded is not None and responded > now:
+                warn(line, "responded_at", _future("responded_at", responded_text, now_text))
         comment = comment[:MAX_COMMENT] or None
         return (line, source, ticket_id, kind, sent, score, responded, comment)
 

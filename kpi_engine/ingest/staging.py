@@ -9,7 +9,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from kpi_engine.ingest.rows import STAGED_SURVEY_COLUMNS, STAGED_TICKET_COLUMNS
-from kpi_engine.storage.schema import Timestamp, ticket_tags, tickets
+from kpi_engine.storage.schema import (
+    BUSINESS_READINGS,
+    RECORD_COLUMNS,
+    Timestamp,
+    ticket_tags,
+    tickets,
+)
 
 # --- staging tables: the real tables' column types, so each backend binds timestamps its way --
 
@@ -24,8 +30,12 @@ def _line() -> sa.Column:
     return sa.Column("line", sa.Integer(), nullable=False)
 
 
+# A staged ticket: its line, the ticket record, then its business clock readings (computed as
+# the row is staged when a calendar is stored: calendars/readings.py; NULL otherwise).
 staged_tickets = _temporary(
-    "kpibot_staged_tickets", _line(), *(sa.Column(c.name, c.type) for c in tickets.columns)
+    "kpibot_staged_tickets", _line(),
+    *(sa.Column(c.name, c.type) for c in tickets.columns if c.name in RECORD_COLUMNS),
+    *(sa.Column(name, tickets.c[name].type) for name in BUSINESS_READINGS),
 )
 staged_tags = _temporary(
     "kpibot_staged_tags", _line(), *(sa.Column(c.name, c.type) for c in ticket_tags.columns)
@@ -49,7 +59,7 @@ removed_tags = _temporary(
 added_tags = _temporary(
     "kpibot_added_tags", *(sa.Column(c.name, c.type) for c in ticket_tags.columns)
 )
-assert tuple(staged_tickets.c.keys()) == STAGED_TICKET_COLUMNS
+assert tuple(staged_tickets.c.keys()) == STAGED_TICKET_COLUMNS + BUSINESS_READINGS
 assert tuple(staged_surveys.c.keys()) == STAGED_SURVEY_COLUMNS
 
 # Each staged table and the key the checks and merges look its rows up by.

@@ -1,4 +1,5 @@
-"""What a KPI is: `Metric` (with its `Variant`s and `Detail`s), the `Scope` its SQL is written
+"""What a KPI is: `Metric` (with its `Variant`s and `Detail`s, and for a time measured per
+ticket how it is counted in business hours: `BusinessHours`), the `Scope` its SQL is written
 against, and the SQL helpers the registry's entries are built from.
 
 Each `Metric` says what the KPI is called (label, synonyms), what it measures (unit, direction,
@@ -22,7 +23,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from kpi_engine.errors import UnknownNameError
+from kpi_engine.errors import UnknownNameError, UserError
 from kpi_engine.vocabulary import (
     Aggregation,
     Anchor,
@@ -46,6 +47,8 @@ class Scope:
     response_target_seconds: sa.ColumnElement  # per ticket: the first-response target
     now: datetime
     tagged: Callable[[str], sa.ColumnElement]  # EXISTS: the ticket carries this tag
+    # per ticket: the reading of `now` on the ticket's business clock (business hours only)
+    business_now: sa.ColumnElement | None = None
 
 
 Measure = Callable[[Scope], sa.ColumnElement]
@@ -63,6 +66,19 @@ class Variant:
     eligible: Condition | None = None
     aggregation: Aggregation | None = None
     unit: Unit | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BusinessHours:
+    """How a time KPI is counted in business hours: the same records, its per-record value
+    (MEAN) or condition and eligibility (SHARE) on the tickets' business clock readings
+    (`created_business`, …: business seconds from the calendar's epoch, see calendars/), and
+    its definition. A query's `business_hours` flag switches a metric to it."""
+
+    definition: str
+    measure: Measure | None = None
+    condition: Condition | None = None
+    eligible: Condition | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,6 +109,8 @@ class Metric:
     variants: Mapping[str, Variant] = field(default_factory=dict)
     default_variant: str = "default"  # the name of the definition above, for settings
     variant: str | None = None  # set when a variant replaced the definition above
+    business_hours: BusinessHours | None = None  # how it is counted in business hours, if it can
+    in_business_hours: bool = False  # set when `business_hours` replaced the definition above
     has_percentiles: bool = False  # median and p90 on request
     # Quality KPIs that must not worsen while this efficiency KPI improves: the guardrails a
     # digest checks, because faster handling that brings customers back is no improvement.
@@ -129,6 +147,28 @@ class Metric:
                 return difference
             case Direction.NEUTRAL:
                 return abs(difference)
+
+    def with_business_hours(self) -> Metric:
+        """This metric counted in business hours (its `business_hours` measure); a UserError
+        naming the KPIs that can be, for one that cannot."""
+        if self.in_business_hours:
+            return self
+        business = self.business_hours
+        if business is None:
+            raise UserError(
+                f"{self.label} is not counted in business hours: business hours apply to "
+                "first response time, resolution time and service level",
+                ["first response time in business hours", "business-hours resolution time",
+                 "service level in business hours"])
+        return replace(
+            self,
+            label=f"{self.label} in business hours",
+            definition=business.definition,
+            measure=business.measure or self.measure,
+            condition=business.condition or self.condition,
+            eligible=business.eligible or self.eligible,
+            in_business_hours=True,
+        )
 
     def with_variant(self, name: str) -> Metric:
         """This metric under the named variant definition (`self` for the default)."""
@@ -181,6 +221,38 @@ def _answered_or_due(scope: Scope) -> sa.ColumnElement:
 def _answered_in_time(scope: Scope) -> sa.ColumnElement:
     t = _t(scope)
     response = scope.seconds_between(t.first_response_at, t.created_at)
+    return response <= scope.response_target_seconds
+
+
+def _business_seconds(later: sa.ColumnElement, earlier: sa.ColumnElement) -> sa.ColumnElement:
+    """Business seconds between two business clock readings, as a double (NULL when either
+    is NULL): averaged and interpolated like any duration."""
+    return sa.cast(later - earlier, sa.Double())
+
+
+def _business_frt(scope: Scope) -> sa.ColumnElement:
+    t = _t(scope)
+    return _business_seconds(t.first_response_business, t.created_business)
+
+
+def _business_resolution(scope: Scope) -> sa.ColumnElement:
+    t = _t(scope)
+    return _business_seconds(t.solved_business, t.created_business)
+
+
+def _answered_or_due_in_business_hours(scope: Scope) -> sa.ColumnElement:
+    """Service level in business hours: answered tickets, and unanswered ones once their
+    target has passed in business time (the reading of now minus the creation's)."""
+    t = _t(scope)
+    if scope.business_now is None:
+        raise ValueError("a business-hours service level is compiled with business_now")
+    due = scope.business_now - t.created_business >= scope.response_target_seconds
+    return sa.or_(t.first_response_at.is_not(None), due)
+
+
+def _answered_in_business_time(scope: Scope) -> sa.ColumnElement:
+    t = _t(scope)
+    response = t.first_response_business - t.created_business
     return response <= scope.response_target_seconds
 
 

@@ -12,11 +12,16 @@ from __future__ import annotations
 import copyreg
 
 from kpi_engine.metrics.model import (
+    BusinessHours,
     Detail,
     Metric,
     Variant,
+    _answered_in_business_time,
     _answered_in_time,
     _answered_or_due,
+    _answered_or_due_in_business_hours,
+    _business_frt,
+    _business_resolution,
     _no_next_issue,
     _nps_points,
     _one_touch,
@@ -79,6 +84,12 @@ METRICS: tuple[Metric, ...] = (
         measure=lambda s: s.seconds_between(_t(s).first_response_at, _t(s).created_at),
         definition="mean time from a ticket's creation to the first human agent reply, "
                    "over tickets created in the period that have a reply",
+        business_hours=BusinessHours(
+            measure=_business_frt,
+            definition="mean business time from a ticket's creation to the first human agent "
+                       "reply (only time within the working intervals of the ticket's business "
+                       "calendar counts), over tickets created in the period that have a reply",
+        ),
         concepts=(
             "reply", "replying", "replied", "respond", "responding", "responded", "answer",
             "answering", "answered", "get back", "first reply", "first response", "first touch",
@@ -95,6 +106,12 @@ METRICS: tuple[Metric, ...] = (
         measure=lambda s: s.seconds_between(_t(s).solved_at, _t(s).created_at),
         definition="mean time from creation to the final solve (reopens included), "
                    "over tickets solved in the period",
+        business_hours=BusinessHours(
+            measure=_business_resolution,
+            definition="mean business time from creation to the final solve (reopens "
+                       "included; only time within the working intervals of the ticket's "
+                       "business calendar counts), over tickets solved in the period",
+        ),
         concepts=(
             "close", "closing", "resolve", "resolving", "solve", "solving", "fix", "fixing",
             "resolution",
@@ -205,6 +222,13 @@ METRICS: tuple[Metric, ...] = (
         eligible=_answered_or_due,
         definition="share of tickets created in the period first answered within {target}; "
                    "an unanswered ticket counts as missed once its target has passed",
+        business_hours=BusinessHours(
+            condition=_answered_in_business_time, eligible=_answered_or_due_in_business_hours,
+            definition="share of tickets created in the period first answered within {target} "
+                       "of business time (only time within the working intervals of the "
+                       "ticket's business calendar counts); an unanswered ticket counts as "
+                       "missed once its target has passed in business time",
+        ),
         concepts=(
             "within sla", "in sla", "within the sla", "on time", "within target", "in time",
             "inside sla", "met sla", "meet sla", "sla", "breached", "breach", "hit sla",
@@ -328,16 +352,18 @@ METRICS: tuple[Metric, ...] = (
 METRICS_BY_ID: dict[str, Metric] = {metric.id: metric for metric in METRICS}
 
 
-def _registered_metric(metric_id: str, variant: str) -> Metric:
-    """The entry of `metric_id` with `variant` ("" for the default): how a pickled metric
-    comes back."""
-    return METRICS_BY_ID[metric_id].with_variant(variant)
+def _registered_metric(metric_id: str, variant: str, business_hours: bool = False) -> Metric:
+    """The entry of `metric_id` with `variant` ("" for the default), counted in business hours
+    when it was: how a pickled metric comes back."""
+    metric = METRICS_BY_ID[metric_id].with_variant(variant)
+    return metric.with_business_hours() if business_hours else metric
 
 
 def _pickled_as_entry(metric: Metric):
-    return _registered_metric, (metric.id, metric.variant or "")
+    return _registered_metric, (metric.id, metric.variant or "", metric.in_business_hours)
 
 
-# A metric pickles by reference (its id and variant), as the registry entry it is: its SQL
-# builders are functions, and a result sent to another process names the same KPI.
+# A metric pickles by reference (its id, its variant, whether in business hours), as the
+# registry entry it is: its SQL builders are functions, and a result sent to another process
+# names the same KPI.
 copyreg.pickle(Metric, _pickled_as_entry)

@@ -1,7 +1,8 @@
 """Periods: time words ("last week", "since Nov 1", "Oct 1–15") turned into half-open
 [start, end) intervals in the workspace time zone, the previous period to compare with, and the
-default when a question names none. Reading the words (the grammar, and the year of a date
-without one) lives in `words.py`; this module places what they say on the clock.
+default when a question names none. Reading the words lives in `words.py` (the grammar) and
+`readings.py` (what they say, and the year of a date without one); this module places what
+they say on the clock.
 
 Calendar arithmetic is done on local dates and wall-clock times of the zone; each boundary is
 then made an aware datetime in that zone, so a day across a daylight-saving change is 23 or 25
@@ -18,6 +19,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kpi_engine.errors import PeriodError
+from kpi_engine.periods import readings
 from kpi_engine.periods import words as vocab
 
 
@@ -174,7 +176,7 @@ class _Clock:
         return self.wall(naive - timedelta(days=count))
 
 
-def _place(reading: vocab.Reading, c: _Clock) -> Period:
+def _place(reading: readings.Reading, c: _Clock) -> Period:
     """A reading of period words placed on the clock."""
     match reading.kind:
         case "to_date":
@@ -229,7 +231,7 @@ def find_periods(text: str, *, now: datetime, tz: str | tzinfo = "UTC",
 
 def _placed(found: re.Match, c: _Clock) -> tuple[Period, tuple[int, int]]:
     try:
-        return _place(vocab.read(found, c.today), c), found.span()
+        return _place(readings.read(found, c.today), c), found.span()
     except (OverflowError, ValueError):  # beyond the years a datetime can hold
         raise PeriodError(f"'{' '.join(found[0].split())}' is too far back",
                           vocab.EXAMPLES) from None
@@ -251,7 +253,7 @@ def default_period(*, now: datetime, tz: str | tzinfo = "UTC",
                    week_start: str = "monday") -> Period:
     """The period of a question that names none: the last 7 days."""
     c = _Clock(now, tz, week_start)
-    return _place(vocab.Reading("rolling", "last 7 days", "day", 7), c)
+    return _place(readings.Reading("rolling", "last 7 days", "day", 7), c)
 
 
 def period_from_bounds(start: str | date | datetime, end: str | date | datetime, *, now: datetime,
@@ -263,7 +265,7 @@ def period_from_bounds(start: str | date | datetime, end: str | date | datetime,
         raise PeriodError(f"the end ({end}) is not after the start ({start})",
                           ["--start 2026-10-01 --end 2026-10-16"])
     if first > c.now:
-        raise vocab.future(str(start))
+        raise readings.future(str(start))
     midnight = datetime.min.time()
     if first.time() == last.time() == midnight:
         label = f"{first.date()} – {last.date() - timedelta(days=1)}"

@@ -1,7 +1,7 @@
 """The sample desk's parameters: who works there (agents with their team, tier, capacity and
 quality), the channel, priority and tier mix, reply and resolution times by channel, the daily
 and weekly rhythm, the outage week, tags, survey comments and the score cut-offs.
-data.py draws tickets and surveys from these; change the desk here.
+tickets.py and hours.py draw tickets and surveys from these; change the desk here.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ and the filters (kept or excluded values) and breakdown keys of a query on them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,6 +28,8 @@ class CompileContext:
     now: datetime
     default_target_seconds: int
     target_rules: tuple[TargetRule, ...] = ()
+    # business hours: each ticket's reading of now on its business clock (tickets → SQL)
+    business_now: Callable[[sa.FromClause], sa.ColumnElement] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ def source_of(metric: Metric, context: CompileContext) -> Source:
                                                 context.default_target_seconds),
         now=context.now,
         tagged=lambda tag: tagged(t, (tag,)),
+        business_now=context.business_now(t) if context.business_now is not None else None,
     )
     return Source(from_clause=from_clause, scope=scope, anchor=anchor)
 

@@ -68,7 +68,7 @@ def from_epoch_microseconds(value: int) -> datetime:
 
 
 # The Alembic revision these tables correspond to; tests check it is the migrations' head.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0010"
 
 metadata = sa.MetaData()
 
@@ -102,6 +102,13 @@ tickets = sa.Table(
     sa.Column("hold_time_seconds", sa.Integer()),
     sa.Column("slack_channel", sa.String(32)),
     sa.Column("slack_thread_ts", sa.String(32)),
+    # Business clock readings (kpi_engine/calendars/): business seconds from the calendar's
+    # epoch up to each timestamp, under the ticket's calendar (its team's, else the
+    # workspace's); NULL where the timestamp is. Kept by whatever writes tickets, never
+    # imported: not part of the ticket record (`RECORD_COLUMNS`).
+    sa.Column("created_business", sa.BigInteger(), info={"business_reading": True}),
+    sa.Column("first_response_business", sa.BigInteger(), info={"business_reading": True}),
+    sa.Column("solved_business", sa.BigInteger(), info={"business_reading": True}),
     sa.Index("ix_tickets_created_at", "created_at"),
     sa.Index("ix_tickets_solved_at", "solved_at"),
     sa.Index("ix_tickets_customer_created_at", "customer", "created_at"),
@@ -161,6 +168,35 @@ conversations = sa.Table(
     sa.Column("query", sa.Text(), nullable=False),
     sa.Column("updated_at", Timestamp(), nullable=False),
     sa.Index("ix_conversations_updated_at", "updated_at"),
+)
+
+# The answers kpibot posted in Slack, by their message (channel id and message id, plain
+# strings): the question and its reading (the KpiQuery as JSON, as `conversations` keeps it),
+# so that a thumbs up or down on the message knows what it is about.
+answers = sa.Table(
+    "answers",
+    metadata,
+    sa.Column("channel_id", sa.String(32), primary_key=True),
+    sa.Column("message_id", sa.String(32), primary_key=True),
+    sa.Column("question", sa.Text(), nullable=False),
+    sa.Column("reading", sa.Text(), nullable=False),
+    sa.Column("asked_by", sa.String(64), nullable=False),
+    sa.Column("answered_at", Timestamp(), nullable=False),
+)
+
+# What people said of an answer: one vote per person per answer (a later click replaces it).
+answer_feedback = sa.Table(
+    "answer_feedback",
+    metadata,
+    sa.Column("channel_id", sa.String(32), primary_key=True),
+    sa.Column("message_id", sa.String(32), primary_key=True),
+    sa.Column("voter", sa.String(64), primary_key=True),
+    sa.Column("helpful", sa.Boolean(), nullable=False),
+    sa.Column("voted_at", Timestamp(), nullable=False),
+    sa.ForeignKeyConstraint(["channel_id", "message_id"],
+                            ["answers.channel_id", "answers.message_id"],
+                            ondelete="CASCADE").ddl_if(dialect=FOREIGN_KEY_DIALECTS),
+    sa.Index("ix_answer_feedback_voted_at", "voted_at"),
 )
 
 
@@ -231,6 +267,20 @@ apscheduler_jobs = sa.Table(
 )
 
 
+# The scheduler's heartbeat (bot/scheduler.py): each scheduler process, by host and pid, and
+# when it was last seen — every minute while it runs. `kpibot doctor` says when one was last
+# seen; rows of schedulers gone for a week are dropped.
+scheduler_heartbeats = sa.Table(
+    "scheduler_heartbeats",
+    metadata,
+    sa.Column("id", sa.String(160), primary_key=True),
+    sa.Column("host", sa.String(128), nullable=False),
+    sa.Column("pid", sa.Integer(), nullable=False),
+    sa.Column("started_at", Timestamp(), nullable=False),
+    sa.Column("seen_at", Timestamp(), nullable=False),
+)
+
+
 # Slack channels whose threads are support conversations, with the team and tier their
 # tickets get.
 support_channels = sa.Table(
@@ -275,4 +325,53 @@ surveys = sa.Table(
     _ticket_reference("source", "ticket_id"),
     sa.Index("ix_surveys_message", "channel_id", "message_ts"),
     sa.Index("ix_surveys_customer_sent_at", "customer", "sent_at"),
+)
+
+
+# Helpdesk sync (kpi_engine/ingest/helpdesk.py): where each stream of each helpdesk stands —
+# the cursor that follows the last page written (written in that page's transaction), when it
+# last ran, last finished, and the last error. `kpibot doctor` reads it too.
+sync_state = sa.Table(
+    "sync_state",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("stream", sa.String(64), primary_key=True),
+    sa.Column("cursor", sa.Text()),
+    sa.Column("updated_at", Timestamp(), nullable=False),
+    sa.Column("last_success_at", Timestamp()),
+    sa.Column("last_error", sa.Text()),
+)
+
+# A helpdesk's own durations of a ticket, in minutes as the helpdesk computed them (Zendesk's
+# metric sets: reply_time_in_minutes and full_resolution_time_in_minutes, calendar and
+# business), kept beside the ticket so kpibot's own figures can be checked against them.
+# Written only with its ticket and removed with it by the helpdesk import, so no foreign key:
+# a bulk load of 200,000 tickets is not 200,000 reference checks.
+helpdesk_metrics = sa.Table(
+    "helpdesk_metrics",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("ticket_id", sa.String(128), primary_key=True),
+    sa.Column("reply_calendar_minutes", sa.Integer()),
+    sa.Column("reply_business_minutes", sa.Integer()),
+    sa.Column("resolution_calendar_minutes", sa.Integer()),
+    sa.Column("resolution_business_minutes", sa.Integer()),
+)
+
+
+# The ticket record's columns (what imports write): every column of `tickets` but the business
+# clock readings, which are computed from them.
+BUSINESS_READINGS = tuple(c.name for c in tickets.columns if c.info.get("business_reading"))
+RECORD_COLUMNS = tuple(c.name for c in tickets.columns if c.name not in BUSINESS_READINGS)
+
+# The calendars the stored business clock readings were computed with (kpi_engine/calendars/):
+# one row per calendar — `*` the workspace's, else a team's name in lower case — with its
+# canonical text and hash. A configured calendar whose hash differs is recomputed.
+business_calendars = sa.Table(
+    "business_calendars",
+    metadata,
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("definition", sa.Text(), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("computed_at", Timestamp(), nullable=False),
 )

@@ -112,6 +112,12 @@ class Backend:
         False, with nothing run, when it has none (see `bulk_loads`)."""
         return False
 
+    def rewrite(self, connection: sa.Connection, table: sa.Table,
+                update: Callable[[], None]) -> None:
+        """Run `update`, an UPDATE of most rows of `table` (business clock readings after a
+        calendar change), the backend's fast way: as it is by default."""
+        update()
+
 
 class MySqlBackend(Backend):
     """MySQL and MariaDB, for reading: their duration function, no percentile_cont."""

@@ -1,11 +1,13 @@
 """PostgreSQL: `date_part('epoch', …)` for durations and an exact number of seconds for interval
 arithmetic, grouping sets and percentile_cont; a batch is loaded by binary COPY (psycopg 3),
 and a large load into empty ticket tables builds their indexes after the load, the way
-PostgreSQL's "Populating a Database" advises; the upsert is `INSERT … ON CONFLICT`."""
+PostgreSQL's "Populating a Database" advises (and so does an UPDATE of most rows); the upsert
+is `INSERT … ON CONFLICT`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -20,6 +22,9 @@ class PostgresqlBackend(Backend):
     pool_options = SERVER_POOL
     driver_extra = "postgres"
     bulk_loads = True
+    # A load straight into empty tables (the helpdesk import): `write` the real tables' rows by
+    # COPY between `drop_for_load` and `rebuild_after_load`.
+    direct_loads = True
 
     def _seconds_between(self, later: sa.ColumnElement,
                          earlier: sa.ColumnElement) -> sa.ColumnElement:
@@ -37,15 +42,23 @@ class PostgresqlBackend(Backend):
 
     def write(self, connection: sa.Connection, table: sa.Table, rows: list[tuple]) -> None:
         """Binary COPY through psycopg 3 (its C dumpers write aware datetimes as timestamptz)."""
+        with self.copy_rows(connection, table) as write_row:
+            for row in rows:
+                write_row(row)
+
+    @contextmanager
+    def copy_rows(self, connection: sa.Connection, table: sa.Table) -> Iterator[Callable]:
+        """A binary COPY into `table` (every column, in order) held open while the caller makes
+        its rows: yields `write_row`. Rows leave as psycopg's buffer fills, so the server takes
+        them while the next ones are made; the COPY ends (and is waited for) with the block,
+        and is cancelled when the block raises."""
         driver = connection.connection.driver_connection
         names = ", ".join(table.c.keys())
         with driver.cursor() as cursor, cursor.copy(
             f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)"
         ) as copy:
             copy.set_types([_postgres_type(column.type) for column in table.columns])
-            write_row = copy.write_row
-            for row in rows:
-                write_row(row)
+            yield copy.write_row
 
     def prepare_for_queries(self, connection: sa.Connection,
                             keys: Sequence[tuple[sa.Table, tuple[str, ...]]]) -> None:
@@ -65,31 +78,75 @@ class PostgresqlBackend(Backend):
         both. All in the import's transaction, so a failure rolls the drop back too; the tables
         stay locked until it ends. False (nothing dropped, `load` not run) when the database
         user may not."""
-        recreate = _drop_for_bulk_load(connection, tickets, ticket_tags)
+        recreate = self.drop_for_load(connection, indexes=[tickets], everything=[ticket_tags])
         if recreate is None:
             return False
         load()
-        connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
-        for statement in recreate:
-            connection.exec_driver_sql(statement)
-        connection.exec_driver_sql(f"ANALYZE {tickets.name}, {ticket_tags.name}")
+        self.rebuild_after_load(connection, recreate, [tickets, ticket_tags])
         return True
 
+    def drop_for_load(self, connection: sa.Connection, *, indexes: Sequence[sa.Table] = (),
+                      everything: Sequence[sa.Table] = ()) -> list[str] | None:
+        """Before a large load into empty tables: drop the secondary indexes of `indexes` (their
+        primary keys stay) and every index and constraint of `everything`, in the caller's
+        transaction (which then holds the tables locked); the statements that build them again
+        from their own definitions (`rebuild_after_load`). None, with nothing dropped, when the
+        database user may not."""
+        return _drop_for_bulk_load(connection, indexes, everything)
 
-def _drop_for_bulk_load(connection: sa.Connection, tickets: sa.Table,
-                        ticket_tags: sa.Table) -> list[str] | None:
-    """Drop the secondary indexes of `tickets` and the indexes and constraints of
-    `ticket_tags`; return the statements that re-create them from their own definitions. None
-    (nothing dropped) when the database user may not."""
+    def rebuild_after_load(self, connection: sa.Connection, statements: Sequence[str],
+                           tables: Sequence[sa.Table]) -> None:
+        """Run `drop_for_load`'s statements with room to sort, then analyse `tables`."""
+        connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+        connection.exec_driver_sql(f"ANALYZE {', '.join(table.name for table in tables)}")
+
+    def rewrite(self, connection: sa.Connection, table: sa.Table,
+                update: Callable[[], None]) -> None:
+        """Every updated row is a new row version with an entry in every index: drop the
+        secondary indexes of `table` (those no constraint owns), run `update` with room to
+        hash its join, and build them again from their own definitions — in the caller's
+        transaction, as the bulk load does. Run as is when the user may not drop them."""
+        connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+        indexes = connection.exec_driver_sql(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid "
+            f"WHERE i.indrelid = '{table.name}'::regclass "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
+        ).all()
+        quote = connection.dialect.identifier_preparer.quote
+        try:
+            with connection.begin_nested():
+                for name, _ in indexes:
+                    connection.exec_driver_sql(f"DROP INDEX {quote(name)}")
+        except sa.exc.DBAPIError:  # not the table's owner: update with the indexes in place
+            update()
+            return
+        update()
+        connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+        for _, definition in indexes:
+            connection.exec_driver_sql(definition)
+        connection.exec_driver_sql(f"ANALYZE {table.name}")
+
+
+def _drop_for_bulk_load(connection: sa.Connection, indexes_of: Sequence[sa.Table],
+                        everything_of: Sequence[sa.Table]) -> list[str] | None:
+    """Drop the secondary indexes of `indexes_of` and the indexes and constraints of
+    `everything_of`; return the statements that re-create them from their own definitions.
+    None (nothing dropped) when the database user may not."""
+    def regclasses(tables: Sequence[sa.Table]) -> str:
+        return ", ".join(f"'{table.name}'::regclass" for table in tables) or "NULL"
+
     constraints = connection.exec_driver_sql(
         "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        f"WHERE conrelid = '{ticket_tags.name}'::regclass AND contype IN ('p', 'u', 'f') "
-        "ORDER BY contype = 'f'"
+        f"WHERE conrelid IN ({regclasses(everything_of)}) AND contype IN ('p', 'u', 'f') "
+        "ORDER BY contype = 'f', conrelid::regclass::text, conname"
     ).all()
     indexes = connection.exec_driver_sql(
         "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "JOIN pg_class c ON c.oid = i.indexrelid "
-        f"WHERE i.indrelid IN ('{tickets.name}'::regclass, '{ticket_tags.name}'::regclass) "
+        f"WHERE i.indrelid IN ({regclasses([*indexes_of, *everything_of])}) "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
     ).all()
     quote = connection.dialect.identifier_preparer.quote

@@ -15,7 +15,13 @@ import sqlalchemy as sa
 import kpi_engine.ingest.canonical as ingest
 from kpi_engine.errors import ImportRejected, UserError
 from kpi_engine.ingest import BadRow, ImportReport, import_csv
-from kpi_engine.storage.schema import survey_requests, survey_responses, ticket_tags, tickets
+from kpi_engine.storage.schema import (
+    RECORD_COLUMNS,
+    survey_requests,
+    survey_responses,
+    ticket_tags,
+    tickets,
+)
 
 HEADER = (
     "id,created_at,first_response_at,solved_at,status,channel,priority,tier,team,agent,customer,"
@@ -70,8 +76,9 @@ def write(tmp_path: Path, name: str, *lines: str) -> Path:
 
 def ticket_rows(db: sa.Engine) -> list[tuple]:
     with db.connect() as connection:
-        return [tuple(row) for row in connection.execute(
-            sa.select(tickets).order_by(tickets.c.source, tickets.c.id))]
+        return [tuple(row) for row in connection.execute(  # the record, not its readings
+            sa.select(*(tickets.c[name] for name in RECORD_COLUMNS))
+            .order_by(tickets.c.source, tickets.c.id))]
 
 
 def tag_rows(db: sa.Engine) -> list[tuple]:
@@ -393,7 +400,8 @@ def test_at_most_max_reported_bad_rows_but_all_counted(sqlite_db, tmp_path, monk
     assert [bad.line for bad in report.bad_rows] == [3, 4, 5]
     assert report.bad_row_count == 5  # lines 3 and 5 (duplicates of line 2), 4, 6 and 7 (dates)
     assert report.to_json()["bad_rows"][0] == {
-        "file": str(path), "line": 3, "column": "id", "reason": "duplicate id: first on line 2"}
+        "file": str(path), "line": 3, "column": "id", "reason": "duplicate id: first on line 2",
+        "problems": [{"column": "id", "reason": "duplicate id: first on line 2"}]}
 
 
 UNKNOWN = "not in the database nor in the ticket file"
@@ -433,10 +441,11 @@ SURVEY_CASES = {
         "a comment needs a response (score and responded_at)"),
     "unknown ticket": (
         survey(ticket_id="T404", score="5", responded_at="2026-11-03T09:00:00Z"), "ticket_id",
-        f"unknown ticket 'T404': {UNKNOWN}"),
+        f"unknown ticket 'T404' from source 'import': {UNKNOWN}"),
     "ticket of another source": (
         survey(score="5", responded_at="2026-11-03T09:00:00Z", source="zendesk"), "ticket_id",
-        f"unknown ticket 'T2' from source 'zendesk': {UNKNOWN}"),
+        f"unknown ticket 'T2' from source 'zendesk': {UNKNOWN}; there is a ticket 'T2' from "
+        "source 'import' — is the survey's source right?"),
     "duplicate ticket and kind": (
         survey(kind="NPS", score="7", responded_at="2026-11-03T09:00:00Z"), "ticket_id",
         "duplicate ticket_id and kind: first on line 2"),
@@ -544,6 +553,7 @@ def test_progress_and_report_json(db, tmp_path):
         "tickets_read": 2, "tickets_new": 2, "tickets_updated": 0, "tickets_unchanged": 0,
         "surveys_read": 1, "surveys_new": 1, "surveys_updated": 0, "surveys_unchanged": 0,
         "bad_rows": [], "bad_row_count": 0, "written": True, "kept_columns": [],
+        "warnings": [], "warning_count": 0, "ignored_columns": [],
     }
     assert data["seconds"] >= 0
 

@@ -19,16 +19,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
 
-from kpi_engine.samples.data import (
-    AGENTS,
-    SURVEY_COLUMNS,
-    TAGS,
-    TICKET_COLUMNS,
-    SampleSpec,
-    _Formatter,
-    generate,
-    write_csv,
-)
+from kpi_engine.samples.data import write_csv
+from kpi_engine.samples.desk import AGENTS, TAGS
+from kpi_engine.samples.hours import TimestampFormatter
+from kpi_engine.samples.spec import SURVEY_COLUMNS, TICKET_COLUMNS, SampleSpec
+from kpi_engine.samples.tickets import generate
 from kpi_engine.vocabulary import CHANNELS, PRIORITIES, STATUSES, SURVEY_SCALES, TIERS, SurveyKind
 
 END = datetime(2026, 11, 22, 14, 5, tzinfo=timezone.utc)
@@ -463,7 +458,7 @@ def test_one_source_for_every_row(tmp_path):
 @pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"])
 def test_formatter_equals_isoformat(zone):
     tz = ZoneInfo(zone)
-    fmt = _Formatter(tz)
+    fmt = TimestampFormatter(tz)
     start = int(datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp())
     for ts in range(start, start + 366 * 86400, 86400 // 7 + 13):  # across both DST changes
         assert fmt(ts) == datetime.fromtimestamp(ts, tz).isoformat()

@@ -1,0 +1,456 @@
+"""Zendesk in: the pages of Zendesk's own API — the cursor-based incremental ticket export
+(`/api/v2/incremental/tickets/cursor.json` with `include=metric_sets,users,groups`) and the
+satisfaction ratings (`/api/v2/satisfaction_ratings`) — read from export files or pulled live,
+mapped onto the canonical ticket record field by field as docs/helpdesks.md documents.
+
+A page is recognised by its shape: `tickets` (with `metric_sets`, `users`, `groups`
+sideloaded), `satisfaction_ratings`, or `users`/`groups` alone. Source `zendesk`, id the
+ticket id. The ticket's metric set gives the first reply (created_at + reply_time_in_minutes'
+calendar minutes), the solve, reopens and replies; Zendesk's own calendar and business minutes
+are kept in `helpdesk_metrics`. A deleted ticket (status `deleted` in the export) is removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from kpi_engine.ingest.helpdesk.files import BadItem, Page
+from kpi_engine.ingest.helpdesk.http import HelpdeskClient, HelpdeskError, shared_limiter
+from kpi_engine.ingest.helpdesk.items import (
+    MAX_TEXT,
+    ItemError,
+    MappedRating,
+    MappedTicket,
+    People,
+    Removal,
+    bounded_text,
+    channel_map,
+    clean_tags,
+    count,
+    identifier,
+    minutes,
+    tier_from_tags,
+    timestamp,
+)
+from kpi_engine.ingest.helpdesk.vendor import Fetched, Item, Stream, Vendor
+
+SOURCE = "zendesk"
+EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
+RATINGS_PATH = "/api/v2/satisfaction_ratings"
+SIDELOADS = "metric_sets,users,groups"
+RATINGS_PAGE_SIZE = 100
+
+# via.channel → the canonical channel. Anything else (rule, system, closed_ticket,
+# any_channel, a numeric via id, …) is reported, never guessed: ZENDESK_CHANNELS maps it.
+CHANNELS = {
+    "web": "web", "mobile": "web", "mobile_sdk": "web", "web_widget": "web",
+    "help_center": "web", "api": "web",
+    "email": "email",
+    "chat": "chat", "native_messaging": "chat", "sms": "chat",
+    "voice": "phone",
+    "twitter": "social", "facebook": "social", "instagram_dm": "social", "whatsapp": "social",
+    "line": "social", "wechat": "social", "telegram": "social", "viber": "social",
+}
+STATUSES = {"new": "new", "open": "open", "pending": "pending", "hold": "pending",
+            "solved": "solved", "closed": "closed"}
+PRIORITIES = {None: "normal", "low": "low", "normal": "normal", "high": "high",
+              "urgent": "urgent"}
+SCORES = {"good": 5, "bad": 1}  # kpibot's CSAT (share of 4–5) = good ÷ (good + bad)
+ESCALATION_TAG = "escalated"
+MAX_COMMENT = 2000
+TAG_CACHE = 10_000  # the distinct lists of tags whose reading is kept
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class ZendeskVendor(Vendor):
+    source = SOURCE
+    label = "Zendesk"
+
+    def __init__(self, settings) -> None:
+        super().__init__(settings)
+        self.channels = CHANNELS | channel_map(settings.zendesk_channels, "ZENDESK_CHANNELS")
+        self.tag_cache: dict[tuple, tuple[tuple[str, ...], int, bool]] = {}
+
+    # -- pages --------------------------------------------------------------------------------
+
+    def read_page(self, page: Page, people: People) -> Iterator[Item]:
+        data = page.data
+        if not isinstance(data, dict):
+            yield BadItem(page.file, page.where, _not_a_page(data))
+            return
+        for user in _objects(data, "users"):
+            people.add_user(user.get("id"), user.get("name"), user.get("email"))
+        for group in _objects(data, "groups"):
+            people.add_group(group.get("id"), group.get("name"))
+        if "tickets" in data:
+            yield from self._tickets(page, data, people)
+        elif "satisfaction_ratings" in data:
+            yield from _ratings(page, data)
+        elif not isinstance(data.get("users"), list) and not isinstance(data.get("groups"), list):
+            yield BadItem(page.file, page.where, _not_a_page(data))
+
+    def _tickets(self, page: Page, data: dict, people: People) -> Iterator[Item]:
+        raw_tickets = data["tickets"]
+        if not isinstance(raw_tickets, list):
+            yield BadItem(page.file, page.where, "`tickets` is not a list: not a Zendesk page")
+            return
+        metric_sets = data.get("metric_sets")
+        if raw_tickets and not isinstance(metric_sets, list):
+            yield BadItem(page.file, page.where,
+                          "a tickets page without metric_sets: export it with "
+                          f"include={SIDELOADS}")
+            return
+        metrics = {}
+        for metric in metric_sets or ():
+            if isinstance(metric, dict):
+                key = metric.get("ticket_id")
+                metrics[key] = metrics[str(key)] = metric
+        ticket = self._ticket
+        for index, raw in enumerate(raw_tickets):
+            try:
+                yield ticket(raw, metrics, people)
+            except ItemError as error:
+                key = raw.get("id") if type(raw) is dict else None
+                yield BadItem(page.file, page.position(f"tickets[{index}]"), error.reason,
+                              None if key is None else str(key))
+
+    def _ticket(self, raw: Any, metrics: dict, people: People) -> MappedTicket | Removal:
+        """One ticket as the canonical record (fast paths first; every other value goes
+        through the checks of items.py, which name what is wrong)."""
+        if type(raw) is not dict:
+            raise ItemError("is not a ticket object")
+        get = raw.get
+        raw_id = get("id")
+        ticket_id = str(raw_id) if type(raw_id) is int else identifier(raw_id, "the ticket id")
+        created_text = get("created_at")
+        updated = _time(get("updated_at") or created_text, ticket_id, "updated_at")
+        status = get("status")
+        if status == "deleted":
+            return Removal(ticket_id, updated)
+        try:
+            created = _from_iso(created_text)
+            if created.tzinfo is None:
+                raise ValueError
+        except (TypeError, ValueError):
+            created = _time(created_text, ticket_id, "created_at")
+        mapped_status = STATUSES.get(status)
+        if mapped_status is None:
+            raise ItemError(f"ticket {ticket_id}: status {status!r} is not a Zendesk status "
+                            f"({', '.join(STATUSES)}, deleted)")
+        metric = metrics.get(raw_id)
+        if metric is None:
+            raise ItemError(f"ticket {ticket_id} has no metric set on its page: export with "
+                            f"include={SIDELOADS}")
+        mget = metric.get
+        reply_calendar, reply_business = _minutes_pair(
+            mget("reply_time_in_minutes"), ticket_id, "reply_time_in_minutes")
+        resolution_calendar, resolution_business = _minutes_pair(
+            mget("full_resolution_time_in_minutes"), ticket_id, "full_resolution_time_in_minutes")
+        first = None if reply_calendar is None else created + _timedelta(0, 60 * reply_calendar)
+        solved = None
+        if mapped_status == "solved" or mapped_status == "closed":
+            solved_text = mget("solved_at")
+            if not solved_text:
+                raise ItemError(f"ticket {ticket_id} is {status} but its metric set has no "
+                                "solved_at")
+            solved = _time(solved_text, ticket_id, "metric set solved_at")
+            if solved < created:
+                raise ItemError(f"ticket {ticket_id}: solved_at is before created_at")
+        via = get("via")
+        channel_value = via.get("channel") if type(via) is dict else None
+        channel = self.channels.get(channel_value)
+        if channel is None:
+            channel = self.channels.get(str(channel_value).lower())
+            if channel is None:
+                raise ItemError(
+                    f"ticket {ticket_id}: via.channel {channel_value!r} is not a channel kpibot "
+                    f"knows; map it with ZENDESK_CHANNELS={channel_value}=web (or chat, email, "
+                    "phone, social, slack)")
+        priority = PRIORITIES.get(get("priority"))
+        if priority is None:
+            raise ItemError(f"ticket {ticket_id}: priority {get('priority')!r} is not low, "
+                            "normal, high or urgent")
+        raw_tags = get("tags")
+        if raw_tags:
+            tags, tier, tagged = self._tags(raw_tags, ticket_id)
+        else:
+            tags, tier, tagged = (), 1, False
+        reopens = mget("reopens")
+        if type(reopens) is not int or reopens < 0:
+            reopens = count(reopens, f"ticket {ticket_id}: reopens")
+        replies = mget("replies")
+        if type(replies) is not int or replies < 0:
+            replies = count(replies, f"ticket {ticket_id}: replies")
+        stations = mget("group_stations")
+        escalated = (type(stations) is int and stations > 1) or tagged
+        requester = get("requester_id")
+        if requester is None:
+            raise ItemError(f"ticket {ticket_id} has no requester_id")
+        pending: list = []
+        users = people.users
+        assignee = get("assignee_id")
+        agent = None if assignee is None else _agent(users.get(str(assignee)))
+        if agent is None and assignee is not None:
+            agent = _name(people, assignee, "agent", pending)
+        group = get("group_id")
+        team = None if group is None else people.groups.get(str(group))
+        if team is None and group is not None:
+            team = _name(people, group, "team", pending)
+        found = users.get(str(requester))
+        customer = None if found is None else found[1]
+        if customer is None or len(customer) > MAX_TEXT["customer"]:
+            customer = _name(people, requester, "customer", pending)
+        if len(agent or "") > MAX_TEXT["agent"] or len(team or "") > MAX_TEXT["team"]:
+            agent, team = (bounded_text(agent, "agent"), bounded_text(team, "team"))
+        return MappedTicket(
+            (SOURCE, ticket_id, created, first, solved, mapped_status, channel, priority, tier,
+             team, agent, customer, replies, 1 + reopens, reopens, escalated, None, None, None,
+             None),
+            tags, (reply_calendar, reply_business, resolution_calendar, resolution_business),
+            updated, tuple(pending) if pending else ())
+
+    def _tags(self, raw_tags: Any, ticket_id: str) -> tuple[tuple[str, ...], int, bool]:
+        """A ticket's tags as kpibot keeps them, its tier and whether it is tagged escalated:
+        worked out once for each list of tags (a desk uses few), then looked up."""
+        cache = self.tag_cache
+        key = tuple(raw_tags) if type(raw_tags) is list else None
+        try:
+            known = None if key is None else cache.get(key)
+        except TypeError:  # something unhashable in the list: clean_tags names it
+            key = known = None
+        if known is None:
+            tags = clean_tags(raw_tags, f"ticket {ticket_id}: tags")
+            known = (tags, tier_from_tags(tags), ESCALATION_TAG in tags)
+            if key is not None and len(cache) < TAG_CACHE:
+                cache[key] = known
+        return known
+
+    # -- live sync ----------------------------------------------------------------------------
+
+    @staticmethod
+    def missing(settings) -> list[str]:
+        missing = []
+        if not (settings.zendesk_subdomain or settings.zendesk_url):
+            missing.append("ZENDESK_SUBDOMAIN (or ZENDESK_URL)")
+        if not settings.zendesk_email:
+            missing.append("ZENDESK_EMAIL")
+        if not settings.zendesk_api_token:
+            missing.append("ZENDESK_API_TOKEN")
+        return missing
+
+    @property
+    def base_url(self) -> str:
+        settings = self.settings
+        if settings.zendesk_url:
+            return settings.zendesk_url.rstrip("/")
+        subdomain = settings.zendesk_subdomain.strip().removesuffix(".zendesk.com")
+        return f"https://{subdomain}.zendesk.com"
+
+    def client(self, *, sleep=None, backoff: float = 1.0, transport=None) -> HelpdeskClient:
+        extra = {"sleep": sleep} if sleep is not None else {}
+        return HelpdeskClient(
+            "Zendesk", self.base_url,
+            (f"{self.settings.zendesk_email}/token", self.settings.zendesk_api_token),
+            refused_hint="check ZENDESK_EMAIL and ZENDESK_API_TOKEN (an agent's or admin's "
+                         "API token, with token access on in the Admin Center)",
+            backoff=backoff, transport=transport, **extra)
+
+    def streams(self) -> list[Stream]:
+        start = _epoch(self.settings.sync_start)
+        limiter = shared_limiter(self.base_url + EXPORT_PATH, self.settings.zendesk_export_rpm)
+        lookback = self.settings.zendesk_ratings_lookback_days * 86_400
+        return [_TicketExport(start, limiter), _Ratings(start, lookback)]
+
+
+VENDOR = ZendeskVendor
+
+
+def _not_a_page(data: Any) -> str:
+    if isinstance(data, list):
+        return ("not a Zendesk page: a JSON array (a Freshdesk page?); expected an incremental "
+                "ticket export page or a satisfaction ratings page")
+    return ("not a Zendesk page: expected an incremental ticket export page (tickets, "
+            "metric_sets, users, groups) or a satisfaction ratings page (satisfaction_ratings)")
+
+
+def _objects(data: dict, key: str) -> list[dict]:
+    value = data.get(key)
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+_from_iso = datetime.fromisoformat
+_timedelta = timedelta
+
+
+def _time(text: Any, ticket_id: str, what: str) -> datetime:
+    """An aware timestamp of a ticket (Zendesk writes 2026-11-02T09:00:00Z)."""
+    if type(text) is str:
+        try:
+            moment = _from_iso(text)
+            if moment.tzinfo is not None:
+                return moment
+        except ValueError:
+            pass
+    return timestamp(text, f"ticket {ticket_id}: {what}")
+
+
+def _minutes_pair(value: Any, ticket_id: str, key: str) -> tuple[int | None, int | None]:
+    """{calendar, business} minutes of a metric set."""
+    if value is None:
+        return None, None
+    if type(value) is not dict:
+        raise ItemError(f"ticket {ticket_id}: {key} is not {{calendar, business}}")
+    calendar, business = value.get("calendar"), value.get("business")
+    if not (calendar is None or type(calendar) is int and calendar >= 0):
+        calendar = minutes(calendar, f"ticket {ticket_id}: {key}.calendar")
+    if not (business is None or type(business) is int and business >= 0):
+        business = minutes(business, f"ticket {ticket_id}: {key}.business")
+    return calendar, business
+
+
+def _agent(found: tuple[str | None, str | None] | None) -> str | None:
+    """An agent's name from a user's (name, email): the name, else the email."""
+    return None if found is None else found[0] or found[1]
+
+
+def _name(people: People, key: Any, kind: str, pending: list) -> str | None:
+    """The name of a user or group (People.name), or its id for now (filled in if a later page
+    names it)."""
+    if key is None:
+        return None
+    key = str(key)
+    if kind == "team":
+        name = people.groups.get(key)
+    else:
+        found = people.users.get(key)
+        name = None if found is None else found[1] if kind == "customer" else \
+            found[0] or found[1]
+    if name is None:
+        pending.append((kind, kind, key))
+        return key
+    return name if len(name) <= 128 else bounded_text(name, kind)
+
+
+def _ratings(page: Page, data: dict) -> Iterator[Item]:
+    ratings = data["satisfaction_ratings"]
+    if not isinstance(ratings, list):
+        yield BadItem(page.file, page.where, "`satisfaction_ratings` is not a list")
+        return
+    for index, raw in enumerate(ratings):
+        position = page.position(f"satisfaction_ratings[{index}]")
+        try:
+            rating = _rating(raw, page.file, position)
+        except ItemError as error:
+            yield BadItem(page.file, position, error.reason)
+            continue
+        if rating is not None:
+            yield rating
+
+
+def _rating(raw: Any, file: str, position: str) -> MappedRating | None:
+    """good → a CSAT answer of 5, bad → 1 (both also a request, sent when the rating was
+    offered); offered → a request without an answer; unoffered → nothing."""
+    if not isinstance(raw, dict):
+        raise ItemError("is not a satisfaction rating object")
+    ticket_id = identifier(raw.get("ticket_id"), "the rating's ticket_id")
+    what = f"the rating of ticket {ticket_id}"
+    score = raw.get("score")
+    if score == "unoffered":
+        return None
+    if score != "offered" and score not in SCORES:
+        raise ItemError(f"{what}: score {score!r} is not good, bad, offered or unoffered")
+    sent = timestamp(raw.get("created_at"), f"{what}: created_at")
+    updated = timestamp(raw.get("updated_at") or raw.get("created_at"), f"{what}: updated_at")
+    answer = SCORES.get(score)
+    comment = raw.get("comment")
+    comment = comment.strip()[:MAX_COMMENT] or None if isinstance(comment, str) else None
+    return MappedRating(ticket_id, sent, answer, max(updated, sent) if answer else None,
+                        comment if answer else None, updated, file, position)
+
+
+def _epoch(start: datetime | None) -> int:
+    if start is None:
+        return 0
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=timezone.utc)
+    return max(int((start - _EPOCH).total_seconds()), 0)
+
+
+class _TicketExport(Stream):
+    """The cursor-based incremental ticket export: start_time first, then after_cursor, until
+    end_of_stream; its own request budget through the limiter."""
+
+    name = "tickets"
+
+    def __init__(self, start: int, limiter) -> None:
+        self.start_time = start
+        self.limiter = limiter
+
+    def start(self) -> dict:
+        return {"start_time": self.start_time}
+
+    def fetch(self, client: HelpdeskClient, cursor: dict) -> Fetched:
+        params = {**cursor, "include": SIDELOADS}
+        body = client.get(EXPORT_PATH, params, limiter=self.limiter)
+        if not isinstance(body, dict) or not isinstance(body.get("tickets"), list):
+            raise HelpdeskError("Zendesk's incremental export answered without a tickets list")
+        after = body.get("after_cursor")
+        following = {"cursor": after} if after else cursor
+        where = "page " + ("after start_time " + str(cursor["start_time"])
+                           if "start_time" in cursor else f"at cursor {cursor['cursor']}")
+        return Fetched(Page("Zendesk API", where, body), following,
+                       bool(body.get("end_of_stream")) or not after)
+
+
+class _Ratings(Stream):
+    """Satisfaction ratings by cursor pagination (page[size], meta.has_more, the after
+    cursor) from start_time; at the end, start_time moves to the newest rating read less the
+    lookback, so a rating answered or changed within it is read again."""
+
+    name = "ratings"
+
+    def __init__(self, start: int, lookback_seconds: int) -> None:
+        self.start_time = start
+        self.lookback = lookback_seconds
+
+    def start(self) -> dict:
+        return {"start_time": self.start_time}
+
+    def fetch(self, client: HelpdeskClient, cursor: dict) -> Fetched:
+        params = {"page[size]": RATINGS_PAGE_SIZE, "start_time": cursor["start_time"]}
+        if cursor.get("after"):
+            params["page[after]"] = cursor["after"]
+        body = client.get(RATINGS_PATH, params)
+        if not isinstance(body, dict) or not isinstance(body.get("satisfaction_ratings"), list):
+            raise HelpdeskError("Zendesk's satisfaction ratings answered without a "
+                                "satisfaction_ratings list")
+        newest = cursor.get("newest", 0)
+        for rating in body["satisfaction_ratings"]:
+            created = rating.get("created_at") if isinstance(rating, dict) else None
+            try:
+                newest = max(newest, _epoch(timestamp(created, "created_at")))
+            except ItemError:
+                continue  # the page's reading reports it
+        meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+        after = meta.get("after_cursor") or _after_from_link(body)
+        where = f"ratings page from start_time {cursor['start_time']}" + (
+            f" after {cursor['after']}" if cursor.get("after") else "")
+        page = Page("Zendesk API", where, body)
+        if meta.get("has_more") and after:
+            return Fetched(page, {"start_time": cursor["start_time"], "after": after,
+                                  "newest": newest}, False)
+        next_start = max(cursor["start_time"], newest - self.lookback) if newest else \
+            cursor["start_time"]
+        return Fetched(page, {"start_time": next_start}, True)
+
+
+def _after_from_link(body: dict) -> str | None:
+    links = body.get("links")
+    following = links.get("next") if isinstance(links, dict) else None
+    if not isinstance(following, str):
+        return None
+    values = parse_qs(urlsplit(following).query).get("page[after]")
+    return values[0] if values else None

@@ -1,0 +1,1 @@
+"""Tests of kpi_engine.calendars: business calendars, the business clock, the readings."""
