@@ -5,22 +5,43 @@ the aggregates into measurements: value and `n` (the value a median or p90 when 
 for that statistic, the mean beside it), Wilson intervals for survey rates, the change to the
 previous period with its significance, the groups past the threshold ordered best first and
 ranked honestly (see query/ranking.py) — or, for a trend, one row per bucket of the period in
-time order, empty buckets included as "no data".
+time order, empty buckets included as "no data". A query in business hours first has the
+tickets' business clock readings brought up to date with the configured calendars
+(calendars/), and its answer names them.
+
+`explain_change(query)` says where a change came from: per dimension examined, one statement
+over both periods (sql/explain_change.py), each segment's contribution split into its rate and
+mix effects (query/explanation.py) — a business-hours query is explained in business hours.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
 
+from kpi_engine.calendars import (
+    CalendarSet,
+    configured_calendars,
+    ensure_current,
+    now_readings,
+)
 from kpi_engine.errors import UnknownNameError
 from kpi_engine.metrics import Metric, get_metric, nearest
 from kpi_engine.periods import Period, previous_period
 from kpi_engine.periods.buckets import Bucket, trend_buckets
 from kpi_engine.query import Change, Filter, GroupRow, KpiQuery, KpiResult, Measurement
+from kpi_engine.query.explanation import (
+    TOP_SEGMENTS,
+    ChangeExplanation,
+    Pair,
+    Sums,
+    build_explanation,
+    examined_dimensions,
+)
 from kpi_engine.query.measurements import compare, empty_measurement, measurement_from_row
 from kpi_engine.query.ranking import OrderedGroups, order_groups
 from kpi_engine.settings import Clock, Settings, system_clock, workspace_now
@@ -33,6 +54,7 @@ from kpi_engine.sql.compile import (
     scan_key,
 )
 from kpi_engine.sql.dialects import backend_for
+from kpi_engine.sql.explain_change import segments_statement, tag_statement
 from kpi_engine.sql.sources import CompileContext
 from kpi_engine.sql.targets import format_target, parse_target_rules
 from kpi_engine.storage.schema import ticket_tags, tickets
@@ -65,17 +87,29 @@ class KpiEngine:
         own zone may differ from the workspace's."""
         if tz == self.settings.tz:
             return self
-        return KpiEngine(self.db, self.settings.model_copy(update={"tz": tz}), clock=self._clock)
+        # the business calendars stay in their own zone (the workspace's when not set apart)
+        business_tz = self.settings.business_tz or self.settings.tz
+        return KpiEngine(self.db, self.settings.model_copy(
+            update={"tz": tz, "business_tz": business_tz}), clock=self._clock)
 
     def now(self) -> datetime:
         """The current instant in the workspace zone (`settings.now` pins it)."""
         return workspace_now(self.settings, self._clock)
 
-    def metric(self, metric_id: str) -> Metric:
-        """The registry entry under the workspace's chosen variant."""
+    def metric(self, metric_id: str, *, business_hours: bool = False) -> Metric:
+        """The registry entry under the workspace's chosen variant (counted in business hours
+        when asked)."""
         metric = get_metric(metric_id)
         variant = {"fcr": self.settings.fcr_variant, "csat": self.settings.csat_variant}
-        return metric.with_variant(variant.get(metric.id, ""))
+        metric = metric.with_variant(variant.get(metric.id, ""))
+        return metric.with_business_hours() if business_hours else metric
+
+    def calendars(self) -> CalendarSet:
+        """The configured business calendars, with every ticket's business clock readings
+        brought up to date first when a calendar changed since they were computed."""
+        calendars = configured_calendars(self.settings)
+        ensure_current(self.db, calendars)
+        return calendars
 
     def definition(self, metric: Metric, statistic: Statistic | None = None) -> str:
         """The one-line "how was this computed", naming a variant chosen in settings and the
@@ -96,12 +130,14 @@ class KpiEngine:
             query.period, now=self.now(), tz=self.settings.zone, week_start=self.settings.week_start
         )
 
-    def _context(self) -> CompileContext:
+    def _context(self, calendars: CalendarSet | None = None) -> CompileContext:
+        now = self.now()
         return CompileContext(
             backend=self.backend,
-            now=self.now(),
+            now=now,
             default_target_seconds=self.settings.sla_seconds,
             target_rules=self.target_rules,
+            business_now=now_readings(calendars, now) if calendars is not None else None,
         )
 
     def buckets(self, query: KpiQuery) -> tuple[Bucket, ...]:
@@ -123,11 +159,12 @@ class KpiEngine:
 
     def explain(self, query: KpiQuery) -> Explanation:
         """The definition line and the SQL `run(query)` would execute, without executing it."""
-        metric = self.metric(query.metric)
+        metric = self.metric(query.metric, business_hours=query.business_hours)
+        context = self._context(self.calendars() if query.business_hours else None)
         statements = []
         for measured, period, buckets in self._statements(query):
             compiled = compile_statement(
-                metric, measured, period, self._context(), buckets=buckets).compile(self.db)
+                metric, measured, period, context, buckets=buckets).compile(self.db)
             statements.append((str(compiled), dict(compiled.params)))
         return Explanation(definition=self.definition(metric, query.statistic),
                            statements=tuple(statements))
@@ -148,6 +185,49 @@ class KpiEngine:
                 results[index] = result
         return results
 
+    def explain_change(self, query: KpiQuery, dimensions: Sequence[Dimension] | None = None,
+                       *, top: int = TOP_SEGMENTS) -> ChangeExplanation:
+        """Why the KPI changed from the previous period (`previous_period_of`) to the query's:
+        the change split into each segment's contribution, for each of `dimensions` (default:
+        the query's breakdown, else team, channel, tier, priority, agent and tag) — the
+        records of both periods read once and grouped by each dimension, the tags in a
+        second statement (sql/explain_change.py). A
+        dimension the query filters to one value is not split (the explanation says so); a
+        query in business hours is explained in business hours; one that cannot be explained
+        (a median, a trend) is a UserError."""
+        if not query.explain_change:
+            query = replace(query, explain_change=True)  # validates: KpiQuery refuses a trend …
+        metric = self.metric(query.metric, business_hours=query.business_hours)
+        previous = self.previous_period_of(query)
+        examined, notes = examined_dimensions(query, dimensions)
+        calendars = self.calendars() if query.business_hours else None
+        context = self._context(calendars)
+        statements = [segments_statement(metric, query, query.period, previous, examined,
+                                         context)]
+        if Dimension.TAG in examined:
+            statements.append(tag_statement(metric, query, query.period, previous, context))
+        totals, by_dimension = _segment_sums(self._rows_of(statements), examined)
+        if query.filters and totals.now.n == 0 and totals.before.n == 0:
+            with self.db.connect() as connection:
+                self._check_filter_values(connection, query.filters)
+        return build_explanation(
+            metric, query, previous, totals, by_dimension,
+            definition=self.definition(metric), notes=notes, top=top,
+            calendar=calendar_words(calendars, query) if calendars is not None else None)
+
+    def _rows_of(self, statements: Sequence[sa.Executable]) -> list:
+        """The rows of `statements`: side by side on a database server (each on a connection
+        of its own: the tags' join beside the other dimensions' scan), one after the other on
+        a file or in memory."""
+        def rows(statement: sa.Executable) -> list:
+            with self.db.connect() as connection:
+                return list(connection.execute(statement).mappings())
+
+        if len(statements) > 1 and self.backend.pool_options:  # a server's pool
+            with ThreadPoolExecutor(max_workers=len(statements)) as pool:
+                return [row for found in pool.map(rows, statements) for row in found]
+        return [row for statement in statements for row in rows(statement)]
+
     def _scans(self, queries: Sequence[KpiQuery]) -> list[list[int]]:
         """The queries grouped by the statement that can measure them together."""
         groups: dict[tuple, list[int]] = {}
@@ -162,9 +242,11 @@ class KpiEngine:
         return list(groups.values())
 
     def _run_scan(self, queries: Sequence[KpiQuery]) -> list[KpiResult]:
-        metrics = [self.metric(query.metric) for query in queries]
+        metrics = [self.metric(query.metric, business_hours=query.business_hours)
+                   for query in queries]
         template = queries[0]
-        context = self._context()
+        calendars = self.calendars() if any(q.business_hours for q in queries) else None
+        context = self._context(calendars)
         current, *earlier = self._statements(template)
         previous: Period | None = None
         before = [(None, {})] * len(metrics)
@@ -175,12 +257,13 @@ class KpiEngine:
             if earlier:
                 previous = earlier[0][1]
                 before = self._measure(connection, metrics, *earlier[0], context)
-        return [self._result(query, metric, current[2], now, previous, then)
+        return [self._result(query, metric, current[2], now, previous, then, calendars)
                 for query, metric, now, then in zip(queries, metrics, measured, before)]
 
     def _result(self, query: KpiQuery, metric: Metric, buckets: Sequence[Bucket],
                 measured: tuple[Measurement, dict], previous: Period | None,
-                before: tuple[Measurement | None, dict]) -> KpiResult:
+                before: tuple[Measurement | None, dict],
+                calendars: CalendarSet | None = None) -> KpiResult:
         total, groups = measured
         previous_total, previous_groups = before
 
@@ -217,6 +300,7 @@ class KpiEngine:
             previous_period=previous,
             change=change_from(previous_total, total),
             definition=self.definition(metric, query.statistic),
+            calendar=calendar_words(calendars, query) if query.business_hours else None,
         )
 
     def _measure(self, connection, metrics: Sequence[Metric], query: KpiQuery, period: Period,
@@ -279,6 +363,37 @@ def trend_rows(metric: Metric, query: KpiQuery, buckets: Sequence[Bucket],
                  current=measured.get((number,), empty_measurement(metric)))
         for number, bucket in enumerate(buckets)
     ]
+
+
+def calendar_words(calendars: CalendarSet, query: KpiQuery) -> str:
+    """The calendars a business-hours answer was counted on: those of the teams it keeps when
+    it keeps some, else the workspace's and every team's own."""
+    teams = next((f.values for f in query.filters
+                  if f.dimension is Dimension.TEAM and not f.exclude), None)
+    return calendars.describe(teams)
+
+
+def _segment_sums(rows, dimensions: Sequence[Dimension]
+                  ) -> tuple[Pair, dict[Dimension, dict[str | None, Pair]]]:
+    """The totals and each dimension's segments' sums, from an explanation's statement."""
+    totals = Pair(Sums(), Sums())
+    by_dimension: dict[Dimension, dict[str | None, Pair]] = {d: {} for d in dimensions}
+    for row in rows:
+        pair = Pair(_sums(row, "now"), _sums(row, "before"))
+        if row["dimension"] is None:
+            totals = pair
+        else:
+            by_dimension[Dimension(row["dimension"])][_group_value(row["g0"])] = pair
+    return totals, by_dimension
+
+
+def _sums(row, suffix: str) -> Sums:
+    def number(name: str) -> float:
+        value = row.get(f"{name}_{suffix}")
+        return 0.0 if value is None else float(value)
+
+    return Sums(n=int(number("n")), successes=int(number("successes")),
+                total=number("total"), total_sq=number("total_sq"))
 
 
 def _unprefixed(row, prefix: str):

@@ -9,6 +9,7 @@ channel, thread and message ids as plain strings and each message's time as a da
   channel's team and tier, the customer's user id, its channel and thread.
 - In the thread, the first agent reply sets `first_response_at`; agent replies and customer
   messages are counted; the agent who last replied, then the one who resolved, is the agent.
+- Each write refreshes the ticket's business clock readings (calendars/), in its transaction.
 - A resolve solves it (`solved_at`, status solved); a customer message after that reopens it
   (counted in `reopens`; no longer solved); an escalation marks it escalated.
 - Each message counts once: it is recorded in `support_messages` in the same transaction,
@@ -25,6 +26,7 @@ from enum import Enum
 
 import sqlalchemy as sa
 
+from kpi_engine.calendars.readings import refresh_ticket
 from kpi_engine.storage.schema import dimension_values, support_channels, support_messages, tickets
 from kpi_engine.vocabulary import Dimension
 
@@ -151,6 +153,7 @@ class SupportDesk:
                     customer=customer, agent_replies=0, customer_messages=1, reopens=0,
                     escalated=False, slack_channel=channel.channel_id,
                     slack_thread_ts=message_id))
+                refresh_ticket(connection, SLACK_SOURCE, ticket_id)  # business clock readings
         except sa.exc.IntegrityError:
             return Happened.NOTHING  # told before
         return Happened.OPENED
@@ -192,6 +195,7 @@ class SupportDesk:
                                    "solved_at": None}
                         happened = Happened.REOPENED
                 connection.execute(sa.update(tickets).where(*key).values(**values))
+                refresh_ticket(connection, SLACK_SOURCE, ticket_id_of(channel_id, thread_id))
         except sa.exc.IntegrityError:
             return Happened.NOTHING  # this message was counted already
         if role is Role.AGENT and agent_name:
@@ -218,6 +222,8 @@ class SupportDesk:
         with self.db.begin() as connection:
             changed = connection.execute(sa.update(tickets).where(
                 *key, tickets.c.status.not_in(("solved", "closed"))).values(**values))
+            if changed.rowcount:  # the business clock reading of the solve
+                refresh_ticket(connection, SLACK_SOURCE, ticket_id_of(channel_id, thread_id))
         if agent_name and changed.rowcount:
             _remember(self.db, Dimension.AGENT, agent_name)
         ticket = self.ticket(SLACK_SOURCE, ticket_id_of(channel_id, thread_id))

@@ -75,7 +75,8 @@ def read_alerts(engine: KpiEngine, definition: DigestDefinition, *, now: datetim
     for kpi in definition.kpis:
         if kpi.threshold is not None:
             result = engine.run(KpiQuery(metric=kpi.metric, period=window,
-                                         filters=definition.filters))
+                                         filters=definition.filters,
+                                         business_hours=kpi.business_hours))
             reading = AlertReading(definition=definition, kpi=kpi, rule=AlertRule.THRESHOLD,
                                    result=result, crossed=None)
             if _enough(result.metric, result.n, min_n):
@@ -83,7 +84,8 @@ def read_alerts(engine: KpiEngine, definition: DigestDefinition, *, now: datetim
             readings.append(reading)
         if kpi.change_alert is not None:
             result = engine.run(KpiQuery(metric=kpi.metric, period=window, previous=baseline,
-                                         filters=definition.filters))
+                                         filters=definition.filters,
+                                         business_hours=kpi.business_hours))
             readings.append(_change_reading(definition, kpi, result, min_n))
     return readings
 

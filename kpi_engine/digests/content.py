@@ -8,7 +8,11 @@ For each KPI of the digest, over the period its schedule covers (yesterday, say)
 - the pooled average of the 7 periods before (pooling.py) and the change against it;
 - the last 14 periods, one value each, for a small trend chart;
 - beside CSAT and CES, the survey response rate of that kind, so a score on few answers
-  shows as such.
+  shows as such;
+- for a time counted in business hours (the KPI's `business_hours`), the calendar it was
+  counted on;
+- for a KPI that missed its target or whose alert is firing, the top driver of its change from
+  the period before, in one line (`KpiEngine.explain_change`).
 
 Every figure comes from one trend query per KPI — the 14 periods in one statement, shared by
 the KPIs that measure the same records (`KpiEngine.run_together`) — so the period's own value
@@ -25,13 +29,19 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from kpi_engine.digests.definitions import DigestDefinition, DigestKpi
 from kpi_engine.digests.pooling import pooled_measurement
+from kpi_engine.digests.schedules import schedule_note
 from kpi_engine.engine import KpiEngine
+from kpi_engine.errors import UserError
 from kpi_engine.metrics import Metric, get_metric
 from kpi_engine.periods import Period, parse_period, units_before
 from kpi_engine.query import Change, KpiQuery, Measurement, filters_json
+from kpi_engine.query.explanation import driver_line
 from kpi_engine.query.measurements import compare, counts_successes, empty_measurement
+from kpi_engine.storage.schema import alert_states
 from kpi_engine.vocabulary import Aggregation, Dimension, Granularity, SurveyKind
 
 TREND_STEPS = 14
@@ -59,6 +69,10 @@ class DigestLine:
     trend: tuple[TrendPoint, ...]
     definition: str
     response_rate: Measurement | None = None  # CSAT, CES: the survey response rate of the kind
+    calendar: str | None = None  # in business hours: the calendars it was counted on
+    # missed its target or its alert is firing: the top driver of its change from the period
+    # before, in one line (query/explanation.py)
+    driver: str | None = None
 
     @property
     def target_met(self) -> bool | None:
@@ -87,6 +101,8 @@ class DigestReport:
     baseline_period: Period
     lines: tuple[DigestLine, ...]
     guardrails: tuple[Guardrail, ...]
+    # A monthly digest posted on another day than its own ("the 31st" in April) says so.
+    schedule_note: str | None = None
 
     @property
     def no_data(self) -> bool:
@@ -108,6 +124,7 @@ class DigestReport:
                             "efficiency_change": g.efficiency_change.difference,
                             "partner_change": g.partner_change.difference}
                            for g in self.guardrails],
+            **({"schedule_note": self.schedule_note} if self.schedule_note else {}),
         }
 
 
@@ -126,6 +143,10 @@ def _line_json(line: DigestLine) -> dict[str, Any]:
     }
     if line.response_rate is not None:
         data["survey_response_rate"] = line.response_rate.to_json()
+    if line.kpi.business_hours:
+        data["business_hours"] = {"calendar": line.calendar}
+    if line.driver is not None:
+        data["driver"] = line.driver
     return data
 
 
@@ -155,7 +176,8 @@ def build_digest(engine: KpiEngine, definition: DigestDefinition, due: datetime)
                                    **span)
     step = Granularity(period.unit.value)
     trends = engine.run_together([KpiQuery(metric=kpi.metric, period=trend_period,
-                                           filters=definition.filters, trend=step)
+                                           filters=definition.filters, trend=step,
+                                           business_hours=kpi.business_hours)
                                   for kpi in definition.kpis])
     response_rates = _response_rates(engine, definition, period)
     lines = []
@@ -174,12 +196,14 @@ def build_digest(engine: KpiEngine, definition: DigestDefinition, due: datetime)
                         for row in trend.rows),
             definition=trend.definition,
             response_rate=response_rates.get(metric.survey_kind) if metric.survey_kind else None,
+            calendar=trend.calendar,
         ))
-    report_lines = tuple(lines)
+    report_lines = _with_drivers(engine, definition, tuple(lines), period, previous_period)
     return DigestReport(
         definition=definition, due=due, period=period, previous_period=previous_period,
         baseline_period=baseline_period, lines=report_lines,
         guardrails=_guardrails(engine, definition, report_lines, period, baseline_period),
+        schedule_note=schedule_note(definition, due),
     )
 
 
@@ -241,3 +265,35 @@ def _improved(metric: Metric, change: Change) -> bool:
 
 def _worsened(metric: Metric, change: Change) -> bool:
     return change.difference is not None and metric.worse_by(change.difference) > 0
+
+
+def _with_drivers(engine: KpiEngine, definition: DigestDefinition,
+                  lines: tuple[DigestLine, ...], period: Period,
+                  previous_period: Period) -> tuple[DigestLine, ...]:
+    """A KPI that missed its target, or whose alert is firing, names the top driver of its
+    change from the period before in one line (`KpiEngine.explain_change`)."""
+    firing = _firing_alerts(engine, definition)
+    named = []
+    for line in lines:
+        if (line.target_met is False or line.kpi.metric in firing) and line.current.n:
+            try:
+                explanation = engine.explain_change(KpiQuery(
+                    metric=line.kpi.metric, period=period, previous=previous_period,
+                    filters=definition.filters, business_hours=line.kpi.business_hours,
+                    explain_change=True))
+                line = replace(line, driver=driver_line(explanation))
+            except UserError:  # not explained (no data to compare): the line says the rest
+                pass
+        named.append(line)
+    return tuple(named)
+
+
+def _firing_alerts(engine: KpiEngine, definition: DigestDefinition) -> set[str]:
+    """The KPIs of the digest whose alert is firing now."""
+    if not getattr(definition, "id", None):
+        return set()
+    with engine.db.connect() as connection:
+        return set(connection.execute(
+            sa.select(alert_states.c.metric).where(alert_states.c.digest_id == definition.id,
+                                                   alert_states.c.firing)).scalars())
+

@@ -1,13 +1,16 @@
 """Digest definitions: what a scheduled digest posts, where, when — and the rules on its KPIs.
 
 A `DigestDefinition` is a name, a Slack channel, a local time and zone, the days it runs
-(every day or weekdays), the period it covers (yesterday, last week or last month), filters,
-and its KPIs. Each KPI may carry
+(`Days`: every day, weekdays, named days of the week — `mon,thu` — or one day of each month,
+`monthly:1`; "the 31st" runs on the last day of a shorter month), the period it covers
+(yesterday, last week or last month), filters, and its KPIs. Each KPI may carry
 
 - a target, the goal the digest judges it against ("fcr >= 75%": met / missed);
 - a threshold, the floor an alert watches ("fcr >= 65%": an alert when it no longer holds);
 - a change alert, a move for the worse large enough to tell ("csat: 10pts" against the
-  previous 7 days, only when larger than noise).
+  previous 7 days, only when larger than noise);
+- `business_hours`, for a time (frt, resolution_time, service_level): counted in business
+  hours only (`{metric: frt, business_hours: true}`); its target stays `frt <= 1h`.
 
 Targets and thresholds are written as the healthy condition, in the KPI's unit (the rule
 language is rules.py): `75%` or `0.75` for rates, `1h`, `30min`, `90s` for times,
@@ -21,12 +24,12 @@ its input and the command line to list.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import time
-from enum import Enum
-from typing import Any
+from datetime import date, time
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kpi_engine.desk.ids import channel_id
@@ -64,12 +67,14 @@ class DigestInvalid(UserError):
 
 @dataclass(frozen=True, kw_only=True)
 class DigestKpi:
-    """One KPI of a digest, with its optional target, threshold and change alert."""
+    """One KPI of a digest, with its optional target, threshold and change alert, counted in
+    business hours when `business_hours`."""
 
     metric: str
     target: Bound | None = None
     threshold: Bound | None = None
     change_alert: ChangeAlert | None = None
+    business_hours: bool = False
 
     @property
     def metric_entry(self) -> Metric:
@@ -89,22 +94,146 @@ class DigestKpi:
             rules["threshold"] = self.threshold.to_text(metric)
         if self.change_alert is not None:
             rules["change_alert"] = self.change_alert.to_text(metric)
+        if self.business_hours:
+            rules["business_hours"] = True
         return {"metric": self.metric, **rules} if rules else self.metric
 
 
-class Days(Enum):
-    DAILY = "daily"
-    WEEKDAYS = "weekdays"
+_WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_PLURALS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays",
+                    "Sundays")
+MAX_MONTH_DAY = 31
+
+
+@dataclass(frozen=True)
+class Days:
+    """The days a digest runs: some days of the week (`weekdays`, 0 = Monday), or one day of
+    each month (`month_day`; in a month without that day, its last day). Written as `daily`,
+    `weekdays`, weekday names (`mon`, `mon,thu`) or `monthly:N` (`value`); said in words for
+    people (`words`): "every day", "Mondays and Thursdays", "the 1st of each month"."""
+
+    weekdays: frozenset[int] = frozenset(range(7))
+    month_day: int | None = None
+
+    DAILY: ClassVar[Days]
+    WEEKDAYS: ClassVar[Days]
+
+    @property
+    def monthly(self) -> bool:
+        return self.month_day is not None
+
+    @property
+    def value(self) -> str:
+        """The written form, which `parse_days` reads back: daily, weekdays, mon,thu, monthly:1."""
+        if self.month_day is not None:
+            return f"monthly:{self.month_day}"
+        if self == Days.DAILY:
+            return "daily"
+        if self == Days.WEEKDAYS:
+            return "weekdays"
+        return ",".join(_WEEKDAY_NAMES[day] for day in sorted(self.weekdays))
 
     @property
     def words(self) -> str:
-        return "every day" if self is Days.DAILY else "weekdays"
+        """"every day", "weekdays", "Mondays and Thursdays", "the 1st of each month"."""
+        if self.month_day is not None:
+            words = f"the {ordinal(self.month_day)} of each month"
+            if self.month_day > 28:
+                words += " (its last day when the month is shorter)"
+            return words
+        if self == Days.DAILY:
+            return "every day"
+        if self == Days.WEEKDAYS:
+            return "weekdays"
+        names = [_WEEKDAY_PLURALS[day] for day in sorted(self.weekdays)]
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+    def day_of_month(self, year: int, month: int) -> int | None:
+        """The day a monthly digest runs in that month: its day, or the month's last day when
+        the month is shorter (the 31st in April is the 30th). None for a weekly one."""
+        if self.month_day is None:
+            return None
+        return min(self.month_day, calendar.monthrange(year, month)[1])
+
+    def runs_on(self, day: date) -> bool:
+        if self.month_day is not None:
+            return day.day == self.day_of_month(day.year, day.month)
+        return day.weekday() in self.weekdays
+
+
+Days.DAILY = Days()
+Days.WEEKDAYS = Days(weekdays=frozenset(range(5)))
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 21st, 31st."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10,
+                                                                                "th")
+    return f"{number}{suffix}"
 
 
 _DAY_WORDS = {"daily": Days.DAILY, "every day": Days.DAILY, "everyday": Days.DAILY,
               "all": Days.DAILY, "weekdays": Days.WEEKDAYS, "weekday": Days.WEEKDAYS,
-              "workdays": Days.WEEKDAYS, "mon-fri": Days.WEEKDAYS,
-              "monday to friday": Days.WEEKDAYS}
+              "workdays": Days.WEEKDAYS, "monday to friday": Days.WEEKDAYS,
+              "weekends": Days(weekdays=frozenset({5, 6})),
+              "weekend": Days(weekdays=frozenset({5, 6}))}
+_WEEKDAY_ALIASES = {
+    **{name: index for index, name in enumerate(_WEEKDAY_NAMES)},
+    **{full: index for index, full in enumerate(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
+    "tues": 1, "weds": 2, "thur": 3, "thurs": 3,
+}
+_MONTHLY = re.compile(r"^monthly(?:\s*[:= ]\s*(?P<day>\S+))?$")
+_DAYS_HELP = ("daily, weekdays, weekday names (mon or mon,thu) or monthly:N (day N of each "
+              "month, 1–31)")
+
+
+def parse_days(value: Any) -> Days:
+    """`daily`, `weekdays`, `weekends`, weekday names and ranges (`mon`, `mon,thu`, `Mondays
+    and Thursdays`, `tue-thu`; a list of them too), or `monthly:N` → Days. A seven-day list is
+    `daily`, Monday to Friday is `weekdays`."""
+    if isinstance(value, list | tuple):
+        value = ",".join(str(item) for item in value)
+    text = " ".join(str(value).lower().split())
+    if text in _DAY_WORDS:
+        return _DAY_WORDS[text]
+    monthly = _MONTHLY.match(text)
+    if monthly:
+        day = monthly["day"] or "1"
+        day = day.removesuffix("st").removesuffix("nd").removesuffix("rd").removesuffix("th")
+        if not day.isdigit() or not 1 <= int(day) <= MAX_MONTH_DAY:
+            raise ValueError(f"{value!r}: monthly:N takes a day of the month from 1 to "
+                             f"{MAX_MONTH_DAY} (monthly:31 is the last day of every month)")
+        return Days(weekdays=frozenset(), month_day=int(day))
+    chosen: set[int] = set()
+    text = re.sub(r"\s*(?:-|\bto\b)\s*", "-", text)
+    for part in re.split(r"\s*(?:,|;|&|\band\b|\s)\s*", text):
+        if not part:
+            continue
+        ends = part.split("-")
+        if len(ends) > 2:
+            raise ValueError(f"{part!r} is not a day or a range of days such as tue-thu")
+        first, last = (_weekday(end, value) for end in (ends[0], ends[-1]))
+        chosen.update((first + step) % 7 for step in range((last - first) % 7 + 1))
+    if not chosen:
+        raise ValueError(f"{value!r}: a digest runs {_DAYS_HELP}")
+    days = Days(weekdays=frozenset(chosen))
+    return next((known for known in (Days.DAILY, Days.WEEKDAYS) if known == days), days)
+
+
+def _weekday(word: str, given: Any) -> int:
+    found = _WEEKDAY_ALIASES.get(word) if word else None
+    if found is None and word.endswith("s"):
+        found = _WEEKDAY_ALIASES.get(word[:-1])
+    if found is None:
+        from kpi_engine.metrics import nearest
+
+        raise UserError(f"{given!r}: {word!r} is not a day; a digest runs {_DAYS_HELP}",
+                        nearest(word, list(_WEEKDAY_NAMES) + ["daily", "weekdays", "monthly:1"])
+                        if word else [])
+    return found
+
+
 _TIME = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<half>am|pm)?$", re.I)
 
 
@@ -240,10 +369,7 @@ def _zone(value: Any) -> str:
 
 
 def _days(value: Any) -> Days:
-    days = _DAY_WORDS.get(" ".join(str(value).lower().split()))
-    if days is None:
-        raise ValueError(f"{value!r}: a digest runs daily or on weekdays")
-    return days
+    return parse_days(value)
 
 
 def _period(value: Any) -> str:
@@ -292,10 +418,11 @@ def _kpi(entry: Any) -> DigestKpi:
         return DigestKpi(metric=get_metric(entry).id)
     if not isinstance(entry, Mapping) or "metric" not in entry:
         raise ValueError(f"{entry!r}: a KPI is a name, or a table with metric and its rules")
-    extra = sorted(set(entry) - {"metric", "target", "threshold", "change_alert"})
+    extra = sorted(set(entry) - {"metric", "target", "threshold", "change_alert",
+                                 "business_hours"})
     if extra:
-        raise ValueError(f"{', '.join(extra)}: a KPI has metric, target, threshold and "
-                         "change_alert")
+        raise ValueError(f"{', '.join(extra)}: a KPI has metric, target, threshold, "
+                         "change_alert and business_hours")
     metric = get_metric(str(entry["metric"]))
     rules: dict[str, Any] = {}
     for rule in ("target", "threshold"):
@@ -310,7 +437,13 @@ def _kpi(entry: Any) -> DigestKpi:
             rules["change_alert"] = parse_change_alert(metric, entry["change_alert"])
         except ValueError as problem:
             raise ValueError(f"{metric.id} change alert: {problem}") from None
-    return DigestKpi(metric=metric.id, **rules)
+    business_hours = entry.get("business_hours", False)
+    if business_hours not in (True, False, None):
+        raise ValueError(f"{metric.id} business_hours: true or false, not {business_hours!r}")
+    if business_hours and metric.business_hours is None:
+        raise ValueError(f"{metric.id} is not counted in business hours: business hours apply "
+                         "to frt, resolution_time and service_level")
+    return DigestKpi(metric=metric.id, business_hours=bool(business_hours), **rules)
 
 
 
@@ -319,12 +452,14 @@ _CHANGE_RULE = re.compile(r"^\s*(?P<metric>[A-Za-z][\w ]*?)\s*[: ]\s*(?P<amount>
 
 def definition_from_parts(fields: Mapping[str, Any], kpis: Iterable[str], *,
                           targets: Iterable[str] = (), thresholds: Iterable[str] = (),
-                          change_alerts: Iterable[str] = (), default_tz: str = "UTC",
+                          change_alerts: Iterable[str] = (), business_hours: Iterable[str] = (),
+                          default_tz: str = "UTC",
                           digest_id: str | None = None) -> DigestDefinition:
     """A definition from the way people type one (command-line flags, the Slack modal): the
     KPIs by name, and the rules as lines naming their KPI — `fcr >= 75%` for targets and
-    thresholds, `csat: 10pts` for change alerts. A rule's problems are reported under
-    "targets", "thresholds" or "change_alerts"; the rest as `from_dict` reports them."""
+    thresholds, `csat: 10pts` for change alerts —, and the KPIs counted in business hours. A
+    rule's problems are reported under "targets", "thresholds", "change_alerts" or
+    "business_hours"; the rest as `from_dict` reports them."""
     entries: dict[str, dict[str, str]] = {}
     for item in filter(None, (str(part).strip() for part in kpis)):
         try:
@@ -354,6 +489,16 @@ def definition_from_parts(fields: Mapping[str, Any], kpis: Iterable[str], *,
                 errors[group] = f"{line!r} is about {metric.id}, which is not among the KPIs"
                 continue
             entries[metric.id][rule] = amount
+    for item in filter(None, (str(part).strip() for part in business_hours)):
+        try:
+            metric = get_metric(item)
+        except UserError as problem:
+            errors["business_hours"] = problem.message
+            continue
+        if metric.id not in entries:
+            errors["business_hours"] = f"{metric.id} is not among the KPIs"
+            continue
+        entries[metric.id]["business_hours"] = True
     data = dict(fields) | {"kpis": [entry if len(entry) > 1 else entry["metric"]
                                     for entry in entries.values()] or None}
     try:

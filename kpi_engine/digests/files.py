@@ -13,7 +13,15 @@ suffix; both hold a list `digests` of the mappings `DigestDefinition.to_dict` wr
           - {metric: fcr, target: ">= 75%", threshold: ">= 65%"}
           - {metric: frt, target: "<= 1h"}
           - csat
+      - name: Monthly review
+        channel: C0123ABCD
+        at: "09:00"
+        days: monthly:1          # or daily, weekdays, mon, [mon, thu], monthly:31 (last day)
+        period: last month
+        kpis: [fcr, csat]
 
+`days` is one of `daily`, `weekdays`, days of the week (`mon`, `mon,thu`, or a list of them)
+or `monthly:N` (day N of each month; the 31st runs on the last day of a shorter month).
 A file is read whole or not at all: every problem of every entry is reported together.
 """
 

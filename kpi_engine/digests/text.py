@@ -157,6 +157,8 @@ def render_digest_text(report: DigestReport) -> str:
     """The digest as plain text, as `kpibot digest preview` prints it."""
     step = step_word(report)
     lines = [title(report)]
+    if report.schedule_note:
+        lines.append(f"  {report.schedule_note}")
     if report.definition.filters:
         lines.append(f"  filters: {filters_text(report)}")
     if report.no_data:
@@ -168,6 +170,8 @@ def render_digest_text(report: DigestReport) -> str:
         target = target_phrase(line)
         lines.append(f"  {head}" + (f" — {target}" if target else ""))
         lines.append(f"     {' · '.join(detail_phrases(line, step))}")
+        if line.driver:
+            lines.append(f"     {line.driver}")
         lines.append(f"     {chart} {sparkline([point.value for point in line.trend])}")
     for guardrail in report.guardrails:
         lines.append(f"  ⚠️ Guardrail: {guardrail_phrase(guardrail, step)}")

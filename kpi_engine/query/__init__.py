@@ -6,6 +6,7 @@ no SQL is built or run here.
 """
 
 from kpi_engine.query.model import (
+    EXPLAIN_DIMENSIONS,
     MAX_GROUP_BY,
     PERCENTILES,
     RANK_BY_VALUE,
@@ -26,7 +27,8 @@ from kpi_engine.query.model import (
 )
 
 __all__ = [
-    "MAX_GROUP_BY", "PERCENTILES", "RANK_BY_VALUE", "RANK_BY_WILSON_HIGH", "RANK_BY_WILSON_LOW",
+    "EXPLAIN_DIMENSIONS", "MAX_GROUP_BY", "PERCENTILES", "RANK_BY_VALUE", "RANK_BY_WILSON_HIGH",
+    "RANK_BY_WILSON_LOW",
     "THRESHOLD_OPERATORS", "Change", "Filter", "GroupRow", "KpiQuery", "KpiResult",
     "Measurement", "Ranking", "Threshold", "filters_json", "parse_dimension",
     "parse_granularity",

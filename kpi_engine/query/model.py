@@ -2,11 +2,12 @@
 
 A query names a metric, a resolved period, filters (values to keep or to exclude), up to two
 breakdown dimensions or a trend (one value per day, week or month), a threshold on the groups,
-the statistic that is the value (the mean, or the median or p90 of a time KPI), and whether to
-compare with a previous period. A result carries the value with its `n`, the groups of a
-breakdown best first (a trend's buckets in time order) — a ranking's groups with too few
-records listed apart —, the previous period's figures and whether the change is larger than
-noise. `KpiResult.to_json()` is the JSON answer of kpi-definitions.md.
+the statistic that is the value (the mean, or the median or p90 of a time KPI), whether to
+compare with a previous period, and whether a time is counted in business hours. A result
+carries the value with its `n`, the groups of a breakdown best first (a trend's buckets in time
+order) — a ranking's groups with too few records listed apart —, the previous period's figures
+and whether the change is larger than noise (and, in business hours, the calendars it was
+counted on). `KpiResult.to_json()` is the JSON answer of kpi-definitions.md.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from kpi_engine.query.stats import Interval
 from kpi_engine.vocabulary import FIXED_VALUES, Dimension, Granularity, Population, Statistic
 
 MAX_GROUP_BY = 2
+# The dimensions a change is explained by, in the order an explanation lists them.
+EXPLAIN_DIMENSIONS: tuple[Dimension, ...] = (Dimension.TEAM, Dimension.CHANNEL, Dimension.TIER,
+                                             Dimension.PRIORITY, Dimension.AGENT, Dimension.TAG)
 # The percentiles a time KPI gives on request, by name: the statistics a query may ask for.
 PERCENTILES: tuple[tuple[str, float], ...] = (("median", 0.5), ("p90", 0.9))
 
@@ -83,13 +87,15 @@ class Filter:
 
     @classmethod
     def parse(cls, text: str) -> Filter:
-        """`DIM=VALUE[,VALUE...]` as the command line takes it."""
+        """`DIM=VALUE[,VALUE...]` as the command line takes it; `DIM!=VALUE[,…]` leaves those
+        values out."""
         name, sep, values = text.partition("=")
         if not sep:
-            raise UserError(
-                f"{text!r} is not DIM=VALUE", ["tier=1", "channel=chat,email", "team=billing"]
-            )
-        return cls(dimension=parse_dimension(name), values=tuple(values.split(",")))
+            raise UserError(f"{text!r} is not DIM=VALUE or DIM!=VALUE",
+                            ["tier=1", "channel=chat,email", "channel!=chat"])
+        exclude = name.endswith("!")
+        return cls(dimension=parse_dimension(name.removesuffix("!")),
+                   values=tuple(values.split(",")), exclude=exclude)
 
 
 THRESHOLD_OPERATORS = ("<", "<=", ">", ">=")
@@ -143,6 +149,13 @@ class KpiQuery:
     # the statistic that is the value: the median or p90 of a time KPI when asked (None: mean)
     statistic: Statistic | None = None
     assumptions: tuple[str, ...] = ()
+    # a time counted in business hours (frt, resolution_time, service_level): only the time
+    # within the working intervals of each ticket's business calendar
+    business_hours: bool = False
+    # "why did it change?": the change to the previous period split into the contributions of
+    # the segments of each dimension (`KpiEngine.explain_change`); `group_by` then names the
+    # dimensions to examine (none: all of EXPLAIN_DIMENSIONS)
+    explain_change: bool = False
 
     def __post_init__(self) -> None:
         metric = get_metric(self.metric)
@@ -179,6 +192,32 @@ class KpiQuery:
         if self.statistic is not None and not metric.has_percentiles:
             raise UserError(f"{metric.label} has no {self.statistic.value}: it is not a time "
                             "measured per ticket", [f"{metric.id}"])
+        if self.business_hours:
+            metric.with_business_hours()  # refuses a KPI that is not counted in business hours
+        if self.explain_change:
+            self._check_explainable(metric)
+
+    def _check_explainable(self, metric: Metric) -> None:
+        """An explained change compares two periods, by the dimensions of EXPLAIN_DIMENSIONS;
+        a trend, a threshold, a ranking and a median or p90 are refused in one sentence."""
+        object.__setattr__(self, "compare", True)
+        object.__setattr__(self, "percentiles", False)
+        why = f"why did {metric.id} change"
+        if self.trend is not None:
+            raise UserError("a why explains one change between two periods, not a trend: ask "
+                            "without the step", [why, f"{metric.id} by {self.trend.value}"])
+        if self.statistic is not None:
+            raise UserError(f"a change of the {self.statistic.value} cannot be split into the "
+                            "segments' contributions: kpibot explains a change of the "
+                            f"{'mean' if metric.has_percentiles else 'value'}", [why])
+        if self.threshold is not None or self.limit is not None:
+            raise UserError("a why ranks every segment by its contribution to the change: ask "
+                            "without a threshold or a top N", [why])
+        unexplained = [d.value for d in self.group_by if d not in EXPLAIN_DIMENSIONS]
+        if unexplained:
+            known = ", ".join(d.value for d in EXPLAIN_DIMENSIONS)
+            raise UserError(f"a change is explained by {known}, not by {unexplained[0]}",
+                            [f"{why} by {d.value}" for d in EXPLAIN_DIMENSIONS[:3]])
 
     @property
     def metric_entry(self) -> Metric:
@@ -284,6 +323,9 @@ class KpiResult:
     change: Change | None = None
     definition: str = ""
     notes: tuple[str, ...] = field(default=())
+    # in business hours: the calendars it was counted on, in words ("Mon–Fri 09:00–17:00
+    # Europe/Berlin, DE-BE holidays")
+    calendar: str | None = None
 
     @property
     def value(self) -> float | None:
@@ -333,4 +375,6 @@ class KpiResult:
             data["assumptions"] = list(self.query.assumptions)
         if self.notes:
             data["notes"] = list(self.notes)
+        if self.query.business_hours:
+            data["business_hours"] = {"calendar": self.calendar}
         return data

@@ -1,5 +1,6 @@
 """Asking end to end: a question (or a follow-up) → understood query → computed result → an
-`Answer` that is either the result or the refusal, never both. `QuestionAnswerer` holds what
+`Answer` that is either the result or the refusal, never both (a why: the change explained,
+with the comparison it explains as the result). `QuestionAnswerer` holds what
 every question of a session shares: the engine, the known values, the language model if any.
 The CLI and the Slack app format answers; nothing here knows either.
 """
@@ -13,6 +14,7 @@ from typing import Any
 from kpi_engine.engine import KpiEngine
 from kpi_engine.errors import UserError
 from kpi_engine.query import KpiQuery, KpiResult
+from kpi_engine.query.explanation import ChangeExplanation
 from kpi_engine.question.draft import Workspace
 from kpi_engine.question.lexicon import Lexicon, load_lexicon
 from kpi_engine.question.understanding import understand
@@ -21,12 +23,15 @@ from kpi_engine.settings import Settings
 
 @dataclass(frozen=True)
 class Answer:
-    """The answer to one question: a result, or the refusal with its suggestions."""
+    """The answer to one question: a result, or the refusal with its suggestions. A why
+    ("why did CSAT drop?") also carries its `explanation`; `result` is then the comparison it
+    explains."""
 
     question: str
     result: KpiResult | None = None
     refusal: UserError | None = None
     reader: str = "offline"
+    explanation: ChangeExplanation | None = None
 
     @property
     def exit_code(self) -> int:
@@ -36,6 +41,8 @@ class Answer:
         """The JSON answer of kpi-definitions.md with the question; or the error object."""
         if self.refusal is not None:
             return {"question": self.question, **self.refusal.to_json()}
+        if self.explanation is not None:
+            return {"question": self.question, **self.explanation.to_json()}
         return {"question": self.question, **self.result.to_json()}
 
     def text(self) -> str:
@@ -43,6 +50,8 @@ class Answer:
 
         if self.refusal is not None:
             return refusal_line(self.refusal)
+        if self.explanation is not None:
+            return self.explanation.text()
         return render_text(self.result)
 
     def line(self) -> str:
@@ -51,6 +60,8 @@ class Answer:
 
         if self.refusal is not None:
             return "can't answer: " + refusal_line(self.refusal)
+        if self.explanation is not None:
+            return self.explanation.line()
         return render_line(self.result)
 
 
@@ -115,6 +126,10 @@ class QuestionAnswerer:
         nobody addressed to kpibot, answered only when it reads as a follow-up of `previous`."""
         try:
             understood = self.understand(question, previous, quiet=quiet)
+            if understood.query.explain_change:
+                explanation = self.engine.explain_change(understood.query)
+                return Answer(question=question, result=explanation.result(),
+                              reader=understood.reader, explanation=explanation)
             return Answer(question=question, result=self.engine.run(understood.query),
                           reader=understood.reader)
         except UserError as refusal:

@@ -45,6 +45,8 @@ def query_to_state(query: KpiQuery) -> str:
                       if query.threshold else None),
         "statistic": query.statistic.value if query.statistic else None,
         "assumptions": list(query.assumptions),
+        "business_hours": query.business_hours,
+        "explain_change": query.explain_change,
     }
     return json.dumps(state, separators=(",", ":"))
 
@@ -71,6 +73,8 @@ def query_from_state(text: str) -> KpiQuery | None:
             threshold=Threshold(**state["threshold"]) if state.get("threshold") else None,
             statistic=Statistic(state["statistic"]) if state.get("statistic") else None,
             assumptions=tuple(state["assumptions"]),
+            business_hours=bool(state.get("business_hours")),
+            explain_change=bool(state.get("explain_change")),
         )
     except (ValueError, KeyError, TypeError, AttributeError, KpiError):
         return None

@@ -100,6 +100,15 @@ class QueryDraft(BaseModel):
         None, description="one value per day, week or month of the period ('by day', "
                           "'daily', 'per week', 'monthly'); 'auto' for a trend or 'over time' "
                           "without a step; null when the question asks for no trend")
+    business_hours: bool = Field(False, description="true when the question counts a time in "
+                                                    "business hours ('in business hours', "
+                                                    "'during office hours', 'working hours')")
+    explain_change: bool = Field(False, description="true when the question asks why a KPI "
+                                                    "changed or what drove a change ('why did "
+                                                    "CSAT drop', 'what drove the FRT increase', "
+                                                    "'what changed in backlog'); the change is "
+                                                    "against the previous period unless "
+                                                    "compare_to names another")
 
 
 @dataclass(frozen=True)
@@ -175,13 +184,16 @@ def resolve_draft(draft: QueryDraft, workspace: Workspace,
         compare=draft.compare or previous is not None,
         previous=previous,
         percentiles=percentiles,
-        limit=draft.limit if group_by else None,
+        # an explanation ranks every segment by its contribution: no top N of its own
+        limit=draft.limit if group_by and not draft.explain_change else None,
         worst_first=draft.order == "worst" and trend is None,
         trend=trend,
         threshold=(Threshold(op=draft.threshold.op, value=draft.threshold.value)
                    if draft.threshold is not None else None),
         statistic=statistic,
         assumptions=tuple(notes),
+        business_hours=draft.business_hours,
+        explain_change=draft.explain_change,
     )
 
 

@@ -1,9 +1,9 @@
 """Follow-ups in a conversation: "and tier 2?", "what about last month?", "by agent", "vs the
-week before", "now for email", "for all tiers", "overall", "top 3", "by week", "daily" — read
-with the same rules as a question, then laid over the previous query: what the follow-up names
-replaces the same part of the previous query, everything else is kept. A trend and a breakdown
-replace each other ("daily" after "by team" drops the breakdown, "by team" after a trend ends
-it); "overall" ends either.
+week before", "now for email", "for all tiers", "overall", "top 3", "by week", "daily", "in
+business hours" — read with the same rules as a question, then laid over the previous query:
+what the follow-up names replaces the same part of the previous query, everything else is
+kept. A trend and a breakdown replace each other ("daily" after "by team" drops the breakdown,
+"by team" after a trend ends it); "overall" ends either.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from kpi_engine.question.draft import (
     AUTO_TREND,
     DEFAULT_PERIOD_ASSUMPTION,
     DEFAULT_TOP,
+    Assumption,
     Workspace,
     ordered_comparison,
     percentiles_for,
@@ -27,6 +28,7 @@ from kpi_engine.question.draft import (
     trend_step,
     trend_with_breakdown,
 )
+from kpi_engine.question.phrases import MOVEMENT, Kind
 from kpi_engine.question.reading import Reading
 from kpi_engine.question.rules import read
 from kpi_engine.question.shapes import THE_ONE_BEFORE, threshold_draft
@@ -128,6 +130,12 @@ def _follow_up(previous: KpiQuery, text: str, workspace: Workspace, *,
         statistic = statistic_for(metric, reading.statistic, notes)
     elif metric != previous.metric and statistic is not None:
         statistic = statistic_for(metric, statistic.value, notes)
+    business_hours = _business_hours(previous, reading, metric, notes)
+    explain = _explains(previous, reading, metric, statistic)
+    if explain:  # the explanation examines the dimensions the why names, else every one
+        group_by = list(reading.group_by) if reading.explain and not previous.explain_change \
+            else group_by
+        trend, limit, threshold = None, None, None
     kept = [note for note in previous.assumptions
             if getattr(note, "topic", None) not in touched
             and not (note == DEFAULT_PERIOD_ASSUMPTION and "period" in touched)
@@ -148,7 +156,49 @@ def _follow_up(previous: KpiQuery, text: str, workspace: Workspace, *,
         percentiles=percentiles_for(metric, previous.percentiles or reading.percentiles,
                                     asked=reading.percentiles, notes=notes),
         assumptions=tuple(dict.fromkeys([*kept, *notes])),
+        business_hours=business_hours,
+        explain_change=explain,
     )
+
+
+def _explains(previous: KpiQuery, reading: Reading, metric: str, statistic) -> bool:
+    """Whether the follow-up asks why (or continues a why: "and for tier 2?" after one). A
+    follow-up that asks for a trend, a ranking, a threshold or a median ends the why; "why?"
+    after an answer that compared nothing is asked back — there is no change to explain."""
+    if not reading.explain:
+        return previous.explain_change and not (
+            reading.trend is not None or reading.threshold is not None or reading.rank
+            or reading.limit is not None or reading.default_limit or reading.percentiles
+            or (reading.statistic is not None and statistic is not None))
+    if not (previous.compare or reading.compare or reading.compare_to or reading.period):
+        label = get_metric(metric).label
+        raise QuestionRefused(
+            f"there is no change to explain: the answer above gives {label} "
+            f"{previous.period.label} without comparing it — ask how it changed first, or "
+            "why it changed",
+            [f"vs {_the_one_before(previous.period.label)}", f"why did {metric} change "
+                                                             f"{previous.period.label}?"])
+    return True
+
+
+def _the_one_before(label: str) -> str:
+    """"the week before" for "last week"; "the period before" otherwise."""
+    for unit in ("day", "week", "month", "quarter", "year"):
+        if unit in label:
+            return f"the {unit} before"
+    return "the period before"
+
+
+def _business_hours(previous: KpiQuery, reading: Reading, metric: str, notes: list) -> bool:
+    """In business hours when the follow-up says so ("in calendar time" ends it), else as the
+    previous question was; a KPI that is not a time per ticket drops it, and says so."""
+    if reading.business_hours is not None:
+        return reading.business_hours  # a KPI that cannot be is refused by KpiQuery
+    if previous.business_hours and get_metric(metric).business_hours is None:
+        notes.append(Assumption(f"{get_metric(metric).label} is not counted in business hours",
+                                "business_hours"))
+        return False
+    return previous.business_hours
 
 
 def _same_concept_in_frame(metric_id: str, reading: Reading) -> str | None:
@@ -214,12 +264,26 @@ def _ranking(previous: KpiQuery, reading: Reading, metric: str, group_by: list,
 
 def _check_addressed(reading: Reading) -> None:
     """Refuse (NotAFollowUp) a reply with any word the reader did not use, a follow-up word
-    aside, or that needed a short word read as a misspelling ("haha" as "Hana")."""
+    aside, or that needed a short word read as a misspelling ("haha" as "Hana"). People
+    narrate in threads ("that csat dip is the outage", "the outage caused it"): a word of how
+    a KPI moved counts only in a why, a why only as the reply's question ("why?", "and what
+    drove that?"), and a "not" only when it leaves something out."""
     leftovers = [word.original for word in (*reading.unread, *reading.skipped)
                  if not word.used and word.text not in FOLLOW_UP_WORDS]
     leftovers += [word.original for word in reading.words
                   if word.entry is not None and not word.covered and word.text in INTERJECTIONS
                   or (word.corrected and len(word.text) < MIN_QUIET_CORRECTION)]
+    heads = [word for word in reading.words if not word.covered]
+    for position, word in enumerate(heads):
+        kind = word.entry.kind if word.entry is not None else None
+        if kind is Kind.CHANGE and word.entry.name == MOVEMENT and not reading.explain:
+            leftovers.append(word.original)
+        elif kind is Kind.EXPLAIN and not all(
+                earlier.entry is None and earlier.text in FOLLOW_UP_WORDS
+                for earlier in heads[:position]):
+            leftovers.append(word.original)
+        elif kind is Kind.NEGATION and not reading.excluded:
+            leftovers.append(word.original)
     if leftovers:
         raise NotAFollowUp(f"not a follow-up: {', '.join(repr(w) for w in leftovers[:5])} "
                            "is not about the previous question")

@@ -2,9 +2,10 @@
 known word means together with its neighbours — filters ("tier 1", "on chat", "agent Asha",
 "refund tickets"), exclusions ("excluding chat and email", "except tier 1"), breakdowns ("by
 agent", "by tier and channel", "which team", "who"), ranking ("top 3", "worst", "slowest"),
-comparison, the statistic ("median", "p90"), trends ("by day", "weekly", "over time"), and what
-the question is about and how it asks it (concepts and frames, which pick the KPI in frames.py)
-— written into the `Reading`.
+comparison, the statistic ("median", "p90"), trends ("by day", "weekly", "over time"), a time
+in business hours ("during office hours"), a why ("why", "what drove"), and what the question
+is about and how it asks it (concepts and frames, which pick the KPI in frames.py) — written
+into the `Reading`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from kpi_engine.vocabulary import Dimension
 
 # The words that only switch something on in the reading.
 _FLAGS = {Kind.CHANGE: "compare", Kind.PERCENTILE: "percentiles",
-          Kind.OVERALL: "overall", Kind.ALSO: "also", Kind.SURVEY: "survey"}
+          Kind.OVERALL: "overall", Kind.ALSO: "also", Kind.SURVEY: "survey",
+          Kind.EXPLAIN: "explain"}
 # Words a list of excluded values may run through: "excluding chat, email and phone tickets".
 _LIST_WORDS = frozenset({"and", "or", "nor", "the", "a", "an", "any"})
 _GENERIC_TICKET_WORDS = frozenset({"tickets", "ticket", "issues", "cases", "requests",
@@ -166,6 +168,8 @@ def _apply(entry: Entry, word: Word, before: Word | None, after: Word | None,
         reading.compare_words.append(word)
     elif kind in _FLAGS:
         setattr(reading, _FLAGS[kind], True)
+    elif kind is Kind.BUSINESS_HOURS:  # "in business hours"; "in calendar time" turns it off
+        reading.business_hours = entry.name == "on"
     else:  # which, all, cue: read by the words around them
         reading.understood -= 1
 

@@ -165,6 +165,8 @@ def describe_previous(previous: KpiQuery) -> str:
         "statistic": previous.statistic.value if previous.statistic is not None else None,
         "threshold": ({"op": previous.threshold.op, "value": previous.threshold.value}
                       if previous.threshold is not None else None),
+        "business_hours": previous.business_hours,
+        "explain_change": previous.explain_change,
     }
     return (
         "## This question is a follow-up\n"

@@ -42,6 +42,8 @@ class Kind(Enum):
     NEGATION = "negation"  # "excluding", "except", "other than": the values named next are left out
     SURVEY = "survey"  # "survey(s)": "response rate of csat surveys"
     CUE = "cue"  # "for", "in", "on": a name is expected next
+    BUSINESS_HOURS = "business_hours"  # "in business hours" (on), "in calendar time" (off)
+    EXPLAIN = "explain"  # "why", "what drove", "what changed": the change split by segment
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,36 @@ TREND_PHRASES = {
 } | {AUTO_TREND: ("trend", "trends", "trend line", "trendline", "over time", "time series",
                  "evolution")}
 
+BUSINESS_HOURS_PHRASES = tuple(
+    f"{lead}{hours}" for hours in ("business hours", "office hours", "working hours",
+                                   "work hours", "business time", "business hrs")
+    for lead in ("", "in ", "during ", "within ", "inside ", "counting ", "in terms of "))
+CALENDAR_TIME_PHRASES = tuple(
+    f"{lead}{time}" for time in ("calendar time", "calendar hours", "wall clock time",
+                                 "wall clock", "clock time", "around the clock")
+    for lead in ("", "in ", "counting ", "in terms of "))
+
+# "why did CSAT drop", "what drove the FRT increase", "what changed in backlog": where a change
+# came from (the change split into its segments' contributions)
+EXPLAIN_PHRASES = (
+    "why", "how come", "what drove", "drove", "driven", "driving", "driver", "drivers",
+    "what caused", "caused", "cause", "causes", "causing", "reason", "reasons", "reason for",
+    "behind", "explain", "explains", "explained", "explanation", "what changed",
+    "what's changed", "whats changed", "what has changed", "contributed", "contributing",
+    "contributors", "contributor", "contribution", "contributions",
+)
+# what moved, the way people say it ("CSAT dropped", "the FRT increase"): a comparison with the
+# period before, like "change" (an Entry named MOVEMENT: in a thread, people narrate with these)
+MOVEMENT = "movement"
+MOVEMENT_PHRASES = (
+    "drop", "drops", "dropped", "dropping", "dip", "dips", "dipped", "fall", "falls", "fell",
+    "falling", "decline", "declines", "declined", "declining", "decrease", "decreases",
+    "decreased", "decreasing", "increase", "increases", "increased", "increasing", "rise",
+    "rises", "rose", "rising", "risen", "jump", "jumps", "jumped", "spike", "spikes", "spiked",
+    "surge", "surged", "slip", "slipped", "climb", "climbed", "grew", "worsen", "worsened",
+    "got worse", "gotten worse", "get worse", "getting worse", "got better", "gotten better",
+)
+
 CLOSED_VOCABULARY: dict[str, Entry] = {
     **dict.fromkeys(("by", "per", "each", "every", "across", "broken down by", "split by",
                      "grouped by", "breakdown by", "breakdown", "for each", "for every"),
@@ -152,6 +184,8 @@ CLOSED_VOCABULARY: dict[str, Entry] = {
                      "improve", "improved", "improving", "evolve", "evolved", "shift",
                      "moved", "trend vs", "go up", "went up", "go down", "went down"),
                     Entry(Kind.CHANGE)),
+    **dict.fromkeys(MOVEMENT_PHRASES, Entry(Kind.CHANGE, MOVEMENT)),
+    **dict.fromkeys(EXPLAIN_PHRASES, Entry(Kind.EXPLAIN)),
     # a trend: one value per day, week or month ("auto": the step follows the period's length)
     **{phrase: Entry(Kind.TREND, step) for step, phrases in TREND_PHRASES.items()
        for phrase in phrases},
@@ -187,6 +221,9 @@ CLOSED_VOCABULARY: dict[str, Entry] = {
                      "apart from", "besides", "but not", "not", "non", "minus", "leaving out",
                      "ignoring", "ex", "outside"), Entry(Kind.NEGATION)),
     **dict.fromkeys(("survey", "surveys"), Entry(Kind.SURVEY)),
+    # a time counted in business hours only ("FRT during office hours"), or in calendar time
+    **{phrase: Entry(Kind.BUSINESS_HOURS, "on") for phrase in BUSINESS_HOURS_PHRASES},
+    **{phrase: Entry(Kind.BUSINESS_HOURS, "off") for phrase in CALENDAR_TIME_PHRASES},
     # words after which a name is expected: an unknown word there is an unknown value
     **dict.fromkeys(("for", "in", "on", "from", "at", "of", "with", "via", "about", "handled by",
                      "assigned to", "owned by"), Entry(Kind.CUE)),

@@ -60,6 +60,8 @@ class Reading:
     percentiles: bool = False
     trend: str | None = None  # day, week, month, or auto ("trend", "over time")
     survey: bool = False
+    business_hours: bool | None = None  # "in business hours": True; "in calendar time": False
+    explain: bool = False  # "why", "what drove": the change explained by segment
     assumptions: list[Assumption] = field(default_factory=list)
     understood: int = 0
     # Every word of the question is one of: read (an entry, a period, a consumed name or
@@ -76,7 +78,8 @@ class Reading:
         return bool(self.metrics or self.concepts or self.frames or self.period or self.compare
                     or self.filters or self.excluded or self.group_by or self.all_of
                     or self.overall or self.rank or self.limit or self.percentiles
-                    or self.trend or self.statistic or self.threshold)
+                    or self.trend or self.statistic or self.threshold
+                    or self.business_hours is not None or self.explain)
 
     def worst_first(self, metric_id: str) -> bool:
         """Whether the groups go worst first: "worst", or "highest" of a lower-is-better KPI,
@@ -96,4 +99,6 @@ class Reading:
             order="worst" if self.worst_first(metric_id) else "best",
             limit=self.limit, percentiles=self.percentiles, trend=self.trend,
             statistic=self.statistic, threshold=threshold,
+            business_hours=bool(self.business_hours),
+            explain_change=self.explain,
         )

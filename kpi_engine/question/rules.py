@@ -10,7 +10,7 @@ No model and no network. The steps, each cheap:
 4. walk the words (`grammar.py`), and read what is left over as a misspelling of a known
    phrase when exactly one is close (`typos.py`), asking back when two are;
 5. read the shapes (`shapes.py`: which period is compared with, a comparison of values, a
-   ranking of one, a threshold) and choose the KPI (`frames.py`);
+   ranking of one, a threshold, a why) and choose the KPI (`frames.py`);
 6. account for every word: a word that is neither read, nor corrected (and said), nor filler
    is asked back, naming it — a question is never answered with a word silently dropped.
 """
@@ -32,12 +32,15 @@ from kpi_engine.question.phrases import BARE_PRIORITIES, FILLER, Kind, PhraseInd
 from kpi_engine.question.reading import Reading, Word
 from kpi_engine.question.shapes import (
     check_ranks_something,
+    explained_change,
     period_of_compare,
     place_periods,
     ranking_limit,
     resolve_comparisons,
     resolve_lone_dimensions,
+    since_a_period,
     threshold_draft,
+    why_of_what,
 )
 from kpi_engine.question.text import clean, period_spans, threshold_spans, words_of
 from kpi_engine.question.typos import correct_period_words, correct_typos
@@ -48,7 +51,9 @@ def read_question(text: str, workspace: Workspace) -> KpiQuery:
     """The query a question asks; a UserError with suggestions when there is none."""
     reading = read(text, workspace)
     if reading.metric is None:
-        raise no_kpi(reading)
+        raise why_of_what() if reading.explain else no_kpi(reading)
+    if reading.explain:
+        explained_change(reading)
     check_ranks_something(reading)
     return resolve_reading(reading, workspace)
 
@@ -83,6 +88,7 @@ def read(text: str, workspace: Workspace, *, follow_up: bool = False) -> Reading
         correct_typos(words, misspelt, index, reading.assumptions)
     place_periods(reading, words, spans, workspace)
     unknown = walk(words, reading)
+    since_a_period(reading, words, spans, workspace)
     if follow_up:
         unknown = _bare_levels(unknown, reading)
     reading.unread = [word for word in unknown if not word.used]

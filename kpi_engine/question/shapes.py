@@ -5,7 +5,12 @@
   ("tier 1 vs tier 2", "compare billing and technical": a breakdown of just those);
 - a dimension named alone: the one-row ranking of "the slowest team", "lowest NPS agent", or
   the question back of "how's my team doing?";
-- a threshold ("under 80%", "over 2 hours") in the unit of the KPI asked about.
+- a threshold ("under 80%", "over 2 hours") in the unit of the KPI asked about;
+- a why ("why did CSAT drop last week?", "what drove the FRT increase", "what changed in
+  backlog since last week"): the change against the previous period (or the one named, or the
+  one "since" names), explained by segment — the explanation ranks every segment itself, so
+  "the top drivers" asks for nothing more; a why of two values compared ("why is tier 1 lower
+  than tier 2") is not a change over time and is refused.
 """
 
 from __future__ import annotations
@@ -256,3 +261,55 @@ def period_of_compare(reading: Reading, workspace: Workspace) -> str | None:
                                               f"{reading.compare_to}", "period"))
         return words
     return None
+
+
+def since_a_period(reading: Reading, words: list[Word], spans: list[tuple[int, int, str]],
+                   workspace: Workspace) -> None:
+    """"what changed since last week", "how has CSAT moved since yesterday": in a change or a
+    why, a whole calendar period after "since" is the one compared with — the period asked
+    about is the current one so far (as for "FCR vs last week")."""
+    if not (reading.explain or reading.compare) or not reading.period or reading.compare_to:
+        return
+    heads = [word for word in words if not word.covered]
+    for position, word in enumerate(heads):
+        if word.period is None or spans[word.period][2] != reading.period or position == 0:
+            continue
+        before = heads[position - 1]
+        if before.entry is not None or before.text != "since":
+            return
+        period = workspace.period(reading.period)
+        if period.kind is PeriodKind.CALENDAR and period.unit is not None \
+                and period.end <= workspace.now:
+            reading.compare_to, reading.period = reading.period, None
+            reading.compare = True
+            before.used = True
+        return
+
+
+def explained_change(reading: Reading) -> None:
+    """A why: the explanation ranks every segment by its contribution, so a ranking word
+    ("the top drivers", "biggest") asks for nothing more; two values compared ("why is tier 1
+    lower than tier 2") are a difference, not a change over time, and are refused."""
+    if reading.compare_words and not reading.compare_to and not reading.compare:
+        compared = [d for d, values in reading.filters.items()
+                    if len(values) >= 2 or d in reading.several]
+        if compared:
+            dimension = compared[0].value
+            raise QuestionRefused(
+                f"kpibot explains how a KPI changed between two periods, not why two "
+                f"{dimension}s differ: ask why it changed for one {dimension}",
+                [f"why did {reading.metric or 'CSAT'} change last week for {dimension} "
+                 f"{reading.filters[compared[0]][0]}",
+                 f"{reading.metric or 'CSAT'} by {dimension} last week"])
+    reading.rank, reading.limit, reading.default_limit = None, None, False
+    reading.single.clear()
+    reading.who = False
+
+
+def why_of_what() -> QuestionRefused:
+    """The refusal of a why that names no KPI ("why?" with nothing to explain)."""
+    return QuestionRefused(
+        "why did what change? Name the KPI (“why did CSAT drop last week?”), or ask “why?” in "
+        "the thread of an answer that compares two periods",
+        ["why did CSAT drop last week?", "what drove the FRT increase this month?",
+         "what changed in backlog since last week?"])

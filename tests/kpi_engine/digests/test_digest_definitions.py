@@ -258,7 +258,7 @@ def test_fields(field, given, expected):
       ["24:00", "9:60", "13pm", "0am", "noon", "9.30", 1440, True]],
     *[("channel", given, "not a Slack channel id") for given in
       ["#general", "general", "c0123abc", "<@U0123ABC>"]],
-    ("days", "weekends", "runs daily or on weekdays"), ("period", "today", "a digest covers"),
+    ("days", "fortnightly", "not a day"), ("period", "today", "a digest covers"),
     ("period", "last 7 days", "a digest covers"), ("tz", "Mars/Base", "unknown time zone"),
     ("name", "x" * 81, "at most 80 characters"), ("name", "bell\x07", "control characters"),
 ])
