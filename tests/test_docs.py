@@ -23,3 +23,13 @@ def test_every_relative_link_points_at_a_file_of_the_repository(document):
         if not resolved.exists() or ROOT not in resolved.parents and resolved != ROOT:
             broken.append(target)
     assert broken == []
+
+
+def test_the_kpi_table_of_the_definitions_names_every_kpi_of_the_registry():
+    """Adding a KPI to the registry without defining it for people fails here."""
+    from kpi_engine.metrics import METRICS
+
+    text = (ROOT / "docs" / "kpi-definitions.md").read_text(encoding="utf-8")
+    table = text.split("## The KPIs", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| ([a-z_]+) \|", table, flags=re.M)) - {"id"}
+    assert documented == {metric.id for metric in METRICS}

@@ -112,6 +112,11 @@ class AccessPolicy:
             return None
         return AccessRefusal.AGENT_DETAIL_LEADS_ONLY
 
+    def sees_agents(self, client: WebClient, asker: Asker) -> bool:
+        """Whether `asker` may see per-agent figures (a why splits by agent unless not)."""
+        return self.leads_group is None or asker.user_id in self._members(client,
+                                                                          self.leads_group)
+
     def _user(self, client: WebClient, user_id: str) -> dict | None:
         def load() -> dict | None:
             try:

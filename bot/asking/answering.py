@@ -113,8 +113,12 @@ _worker: dict[str, Any] = {}
 
 def _start_worker(settings_fields: dict, client_factory: ClientFactory) -> None:
     import os
+    import signal
 
     os.nice(WORKER_NICENESS)
+    # Ctrl-C reaches every process of the terminal's group: the serving process stops its
+    # workers itself (they finish what they were given), a worker is not interrupted mid-way.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent(os.getppid())
     settings = BotSettings(_env_file=None, **settings_fields)
     _worker["settings"] = settings

@@ -1,7 +1,10 @@
 """Answering one question in Slack: the one domain call every asking surface makes.
 
-The thread's previous question → `QuestionAnswerer.ask` → Block Kit → posted in
-the thread → the thread's state saved → a chart (and the full table as CSV) uploaded beside it.
+The thread's previous question → `QuestionAnswerer.ask` → Block Kit (a why: bot/blocks/why.py,
+without the agents for someone who may not see per-agent figures) → posted in the thread → the
+thread's state saved, and the answer's message recorded with its question and reading for the
+thumbs up and down under it (`kpi_engine.question.feedback`) → a chart (and the full table as
+CSV; a why: its contributions, bot/charts_why.py) uploaded beside it.
 A question kpibot cannot answer gets its suggestions; anything unexpected gets a short apology
 with an id that is in the log with the traceback. Nothing here registers listeners.
 """
@@ -22,11 +25,15 @@ from bot.blocks.answer import answer_message
 from bot.blocks.message import SlackMessage
 from bot.blocks.notices import access_refusal, apology_message
 from bot.blocks.table import breakdown_csv, csv_filename
+from bot.blocks.why import AGENTS_HIDDEN, why_message
 from bot.errors import log_internal_error
 from bot.services import AskingServices
 from kpi_engine.errors import UserError
 from kpi_engine.query import KpiResult
+from kpi_engine.query.explanation import ChangeExplanation
 from kpi_engine.question.answers import Answer
+from kpi_engine.question.feedback import FeedbackStore
+from kpi_engine.vocabulary import Dimension
 
 logger = logging.getLogger("kpibot.slack")
 
@@ -62,13 +69,15 @@ class Posted:
 
 @dataclass(frozen=True, kw_only=True)
 class Attachments:
-    """The files an answer still wants in its thread: a chart and/or the full table as CSV."""
+    """The files an answer still wants in its thread: a chart and/or the full table as CSV
+    (a why: the chart of its contributions)."""
 
     question: Question
     result: KpiResult
     thread_ts: str
     chart: bool
     csv: bool
+    explanation: ChangeExplanation | None = None
 
 
 def question_text(slack_text: str) -> str:
@@ -118,26 +127,47 @@ def _answer(services: AskingServices, client: WebClient, question: Question, *,
         refusal = services.access.refusal_for_query(client, question.asker, answer.result.query)
         if refusal is not None:
             return _refuse(client, question, refusal)
-    message = answer_message(answer)
+    if answer.explanation is not None:
+        if not services.access.sees_agents(client, question.asker):
+            answer = replace(answer, explanation=answer.explanation.without(
+                Dimension.AGENT, AGENTS_HIDDEN))
+        message = why_message(answer.explanation)
+    else:
+        message = answer_message(answer)
     if answer.result is not None and question.conversation:
         # Saved before posting: a follow-up typed the moment the answer shows continues it.
         services.conversations.remember(question.conversation, answer.result.query)
     posted = _post(client, question, message)
     if answer.result is None or posted.ts is None:
         return replace(posted, answer=answer)
+    _record_for_feedback(services, question, posted.ts, answer.result)
     if not question.conversation:  # the answer starts its own thread (/kpi)
         services.conversations.remember(
             thread_conversation(question.asker.workspace_id, question.channel_id, posted.ts),
             answer.result.query)
     wanted = Attachments(question=question, result=answer.result,
                          thread_ts=question.thread_ts or posted.ts,
-                         chart=_wants_chart(services, answer.result), csv=message.attach_csv)
+                         chart=_wants_chart(services, answer.result, answer.explanation),
+                         csv=message.attach_csv, explanation=answer.explanation)
     if not (wanted.chart or wanted.csv):
         return replace(posted, answer=answer)
     if not attach:
         return wanted
     attach_files(services, client, wanted)
     return replace(posted, answer=answer)
+
+
+def _record_for_feedback(services: AskingServices, question: Question, ts: str,
+                         result: KpiResult) -> None:
+    """Keep the answer's message, question and reading, so a vote on it knows what it is about.
+    A failure is logged only: the answer is posted, its votes will say "no longer kept"."""
+    conversations = services.conversations
+    try:
+        FeedbackStore(conversations.db, conversations.clock).record_answer(
+            question.channel_id, ts, question=question.text, query=result.query,
+            asked_by=question.asker.user_id)
+    except Exception:
+        log_internal_error(f"recording the answer {ts} in {question.channel_id} for feedback")
 
 
 def _refuse(client: WebClient, question: Question, refusal: AccessRefusal) -> Posted:
@@ -169,9 +199,14 @@ def _post(client: WebClient, question: Question, message: SlackMessage) -> Poste
     return Posted(ts=response.get("ts"))
 
 
-def _wants_chart(services: AskingServices, result: KpiResult) -> bool:
+def _wants_chart(services: AskingServices, result: KpiResult,
+                 explanation: ChangeExplanation | None = None) -> bool:
     if not services.charts:
         return False
+    if explanation is not None:
+        from bot.charts_why import wants_why_chart
+
+        return wants_why_chart(explanation)
     from bot.charts import wants_chart
 
     return wants_chart(result)
@@ -183,7 +218,20 @@ def attach_files(services: AskingServices, client: WebClient, wanted: Attachment
     result, question = wanted.result, wanted.question
     uploads = []
     try:
-        if wanted.chart:
+        if wanted.chart and wanted.explanation is not None:
+            from bot.charts_why import (
+                why_chart_alt_text,
+                why_chart_filename,
+                why_chart_png,
+                why_chart_title,
+            )
+
+            explanation = wanted.explanation
+            uploads.append({"content": why_chart_png(explanation),
+                            "filename": why_chart_filename(explanation),
+                            "title": why_chart_title(explanation),
+                            "alt_txt": why_chart_alt_text(explanation)})
+        elif wanted.chart:
             from bot.charts import chart_alt_text, chart_filename, chart_png
 
             uploads.append({"content": chart_png(result), "filename": chart_filename(result),

@@ -3,9 +3,11 @@
 It says what `kpibot ask` prints, in the same words (kpi_engine.formatting): the value in its
 unit with its `n` (a median or p90 when asked, the mean beside it), the interval of a survey
 rate, the previous period and whether the change is larger than noise, the breakdown or trend
-as an aligned table (a threshold in its title; "no agent has …" when no group passes), the
-groups too few to rank, the assumptions, the notes and the one-line definition. Nothing here
-computes a number.
+as a table (Slack's table block; a threshold in its title; "no agent has …" when no group
+passes), the groups too few to rank, the assumptions, the notes, the business calendar of an
+answer in business hours and the one-line definition — and, last, thumbs up and down (a
+`context_actions` block with a `feedback_buttons` element) for whoever reads it to say whether
+it helped. Nothing here computes a number.
 """
 
 from __future__ import annotations
@@ -13,11 +15,20 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.kit import bullets, clip, context, escape, section
+from bot.blocks.kit import bullets, clip, context, escape, plain_text, section
 from bot.blocks.message import SlackMessage
-from bot.blocks.table import breakdown_csv, fit_table, is_trend, needs_csv, verdict
+from bot.blocks.table import (
+    breakdown_csv,
+    fit_table,
+    is_trend,
+    needs_csv,
+    table_block,
+    table_rows_shown,
+    verdict,
+)
 from kpi_engine.errors import UserError
 from kpi_engine.formatting import (
+    calendar_line,
     count_noun,
     describe_change,
     describe_filters,
@@ -34,7 +45,8 @@ from kpi_engine.query import KpiResult
 from kpi_engine.question.answers import Answer
 
 __all__ = [  # the table's CSV helpers are table's; re-exported beside the message they go with
-    "answer_message", "breakdown_csv", "needs_csv", "refusal_message", "result_message",
+    "answer_message", "breakdown_csv", "feedback_block", "feedback_note", "feedback_thanks",
+    "needs_csv", "refusal_message", "result_message",
 ]
 
 MAX_SUGGESTIONS = 5
@@ -43,6 +55,12 @@ NO_SUGGESTIONS_HINT = "Say `help` to see what I can answer."
 # block ids of the lines a threshold or a ranking adds (beside those of bot.blocks.ids)
 ANSWER_NO_GROUPS = "kpi_answer_no_groups"
 ANSWER_UNRANKED = "kpi_answer_unranked"
+ANSWER_CALENDAR = "kpi_answer_calendar"  # the business calendar of an answer in business hours
+# The feedback buttons under an answer (at most 75 characters each: Slack's limit).
+HELPFUL_LABEL = "This answer helped"
+UNHELPFUL_LABEL = "This answer did not help"
+THANKS = "Thanks — noted."
+SAY_WHAT_WAS_WRONG = "say what was wrong in the answer's thread"
 
 
 def answer_message(answer: Answer) -> SlackMessage:
@@ -52,8 +70,9 @@ def answer_message(answer: Answer) -> SlackMessage:
     return result_message(answer.result)
 
 
-def result_message(result: KpiResult) -> SlackMessage:
-    """A KPI result as a card; a breakdown or trend adds its table."""
+def result_message(result: KpiResult, *, feedback: bool = True) -> SlackMessage:
+    """A KPI result as a card; a breakdown or trend adds its table; `feedback` adds the thumbs
+    up and down."""
     blocks: list[dict[str, Any]] = [section(headline(result), ids.ANSWER_HEADLINE)]
     if result.change is not None:
         blocks.append(section(comparison(result), ids.ANSWER_COMPARISON))
@@ -66,6 +85,8 @@ def result_message(result: KpiResult) -> SlackMessage:
     if result.unranked:
         blocks.append(context(escape(unranked_line(result)), block_id=ANSWER_UNRANKED))
     blocks += footnotes(result)
+    if feedback:
+        blocks.append(feedback_block())
     return SlackMessage(text=notification(result), blocks=tuple(blocks), attach_csv=attach_csv)
 
 
@@ -136,14 +157,16 @@ def comparison(result: KpiResult) -> str:
 
 
 def breakdown_blocks(result: KpiResult) -> tuple[list[dict[str, Any]], bool]:
-    """The title line and the table; True when the table was cut and the CSV should follow."""
-    fit = fit_table(result)
-    blocks = [context(table_title(result), block_id=ids.ANSWER_TABLE_TITLE),
-              section(fit.text, ids.ANSWER_TABLE)]
-    if fit.hidden:
-        blocks.append(context(f"All {len(result.rows):,} rows are in the attached CSV.",
-                              block_id=ids.ANSWER_CSV_NOTE))
-    return blocks, fit.hidden > 0
+    """The title line and the table — a table block, or the text table where one cannot hold
+    it; True when the table was cut and the CSV should follow."""
+    table = table_block(result, ids.ANSWER_TABLE) or section(fit_table(result).text,
+                                                               ids.ANSWER_TABLE)
+    blocks = [context(table_title(result), block_id=ids.ANSWER_TABLE_TITLE), table]
+    shown, total = table_rows_shown(result), len(result.rows)
+    if shown < total:
+        blocks.append(context(f"The table shows the first {shown:,} of {total:,} rows; all "
+                              f"{total:,} are in the attached CSV.", block_id=ids.ANSWER_CSV_NOTE))
+    return blocks, shown < total
 
 
 def table_title(result: KpiResult) -> str:
@@ -180,10 +203,40 @@ def footnotes(result: KpiResult) -> list[dict[str, Any]]:
     if result.notes:
         blocks.append(context(escape("Note: " + "; ".join(result.notes)),
                               block_id=ids.ANSWER_NOTES))
+    if result.query.business_hours:
+        blocks.append(context(escape(capitalized(calendar_line(result))),
+                              block_id=ANSWER_CALENDAR))
     if result.definition:
         blocks.append(context(escape(f"How computed: {result.definition}"),
                               block_id=ids.ANSWER_DEFINITION))
     return blocks
+
+
+def feedback_block() -> dict[str, Any]:
+    """Thumbs up and down under an answer: a context_actions block holding one
+    feedback_buttons element, whose click says which button by its value."""
+    def button(emoji: str, value: str, label: str) -> dict[str, Any]:
+        return {"text": plain_text(emoji), "value": value, "accessibility_label": label}
+
+    return {"type": "context_actions", "block_id": ids.ANSWER_FEEDBACK, "elements": [{
+        "type": "feedback_buttons",
+        "action_id": ids.FEEDBACK_ACTION,
+        "positive_button": button("👍", ids.FEEDBACK_HELPFUL, HELPFUL_LABEL),
+        "negative_button": button("👎", ids.FEEDBACK_UNHELPFUL, UNHELPFUL_LABEL),
+    }]}
+
+
+def feedback_thanks(helpful: bool, permalink: str | None = None) -> SlackMessage:
+    """The private note a vote gets; a thumbs down, with the answer's link, also where to say
+    what was wrong (if they like)."""
+    if helpful or not permalink:
+        return feedback_note(THANKS)
+    return feedback_note(f"{THANKS} If you like, <{permalink}|{SAY_WHAT_WAS_WRONG}>.")
+
+
+def feedback_note(text: str) -> SlackMessage:
+    """A private note to the person who voted (`text` is mrkdwn, data in it escaped)."""
+    return SlackMessage(text=text, blocks=(section(text, ids.FEEDBACK_NOTE),))
 
 
 def refusal_message(error: UserError, question: str) -> SlackMessage:

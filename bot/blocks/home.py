@@ -1,5 +1,6 @@
-"""The App Home tab: what kpibot answers, how to ask, example questions, and the digests
-configured in this workspace."""
+"""The App Home tab: what kpibot answers, how people found its answers (the share of thumbs up
+in the last 30 days), how to ask, example questions, and the digests configured in this
+workspace."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from bot.blocks.notices import HOW_TO_ASK, example_questions
 from kpi_engine.digests.definitions import DigestDefinition
 from kpi_engine.digests.schedules import describe_schedule
 from kpi_engine.metrics import METRICS, METRICS_BY_ID, Metric
+from kpi_engine.question.feedback import HelpfulShare
 from kpi_engine.vocabulary import Aggregation, Population, Unit
 
 NO_DIGESTS = "No digests yet — they arrive with `/kpi digest add`."
@@ -29,6 +31,9 @@ INTRO = ("Ask about your support KPIs in plain words: I answer with the number, 
          "tickets or responses it stands on, the previous period when asked, and how it was "
          "computed.")
 KPI_FAMILIES = ("Volumes", "Times", "Ticket rates", "Surveys")
+FEEDBACK_DAYS = 30
+NO_VOTES = (f"No votes on answers in the last {FEEDBACK_DAYS} days yet — 👍 or 👎 under an "
+            "answer says whether it helped.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,11 +96,26 @@ def digest_blocks(digests: Sequence[DigestSummary], room: int) -> list[dict[str,
     return blocks
 
 
-def home_view(digests: Sequence[DigestSummary] = ()) -> dict[str, Any]:
-    """The `views.publish` view of the Home tab (at most 100 blocks)."""
+def helpful_text(share: HelpfulShare) -> str:
+    """"Answers found helpful: 84% of 57 votes in the last 30 days"."""
+    if not share.votes:
+        return NO_VOTES
+    votes = f"{share.votes:,} vote{'s' if share.votes != 1 else ''}"
+    return (f"Answers found helpful: {share.share:.0%} of {votes} in the last "
+            f"{FEEDBACK_DAYS} days")
+
+
+def home_view(digests: Sequence[DigestSummary] = (),
+              helpful: HelpfulShare | None = None) -> dict[str, Any]:
+    """The `views.publish` view of the Home tab (at most 100 blocks); `helpful` is the share
+    of thumbs up on answers in the last 30 days."""
     blocks: list[dict[str, Any]] = [
         header("kpibot — support KPIs in Slack"),
         section(INTRO),
+    ]
+    if helpful is not None:
+        blocks.append(context(helpful_text(helpful), block_id=ids.HOME_FEEDBACK))
+    blocks += [
         header("What I answer"),
         fields_section(kpi_fields(), ids.HOME_KPIS),
         header("How to ask"),

@@ -11,6 +11,13 @@ ANSWER_CSV_NOTE = "kpi_answer_csv_note"
 ANSWER_ASSUMPTIONS = "kpi_answer_assumptions"
 ANSWER_NOTES = "kpi_answer_notes"
 ANSWER_DEFINITION = "kpi_answer_definition"
+# Feedback on an answer: its context_actions block, the feedback_buttons' action id and the
+# values of its two buttons, and the private note that answers a vote.
+ANSWER_FEEDBACK = "kpi_answer_feedback"
+FEEDBACK_ACTION = "kpi_feedback"
+FEEDBACK_HELPFUL = "helpful"
+FEEDBACK_UNHELPFUL = "unhelpful"
+FEEDBACK_NOTE = "kpi_feedback_note"
 
 REFUSAL = "kpi_refusal"
 REFUSAL_SUGGESTIONS = "kpi_refusal_suggestions"
@@ -26,6 +33,7 @@ HELP_EXAMPLES = "kpi_help_examples"
 HOME_KPIS = "kpi_home_kpis"
 HOME_HOW_TO_ASK = "kpi_home_how_to_ask"
 HOME_EXAMPLES = "kpi_home_examples"
+HOME_FEEDBACK = "kpi_home_feedback"
 HOME_DIGESTS_EMPTY = "kpi_home_digests_empty"
 HOME_DIGEST_PREFIX = "kpi_home_digest_"  # + the digest's position, from 0
 

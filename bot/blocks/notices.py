@@ -3,6 +3,7 @@ the help card and the "computing…" placeholder. None of them carries a number.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.asking.access import AccessRefusal
@@ -90,8 +91,9 @@ def example_questions(limit: int = 5) -> list[str]:
     return [f"“{escape(question)}”" for question in EXAMPLE_QUESTIONS[:limit]]
 
 
-def help_message() -> SlackMessage:
-    """What kpibot answers, how to ask, and a few example questions."""
+def help_message(subcommands: Sequence[tuple[str, str]] = ()) -> SlackMessage:
+    """What kpibot answers, how to ask, a few example questions and the `/kpi` subcommands
+    (word, what it is for) besides questions."""
     blocks = (
         header("What I can answer"),
         section("Support KPIs, each with its `n`, the previous period on request and how it "
@@ -100,7 +102,6 @@ def help_message() -> SlackMessage:
         section("*Try*\n" + bullets(example_questions()), ids.HELP_EXAMPLES),
         context("Add “by team”, “vs last week” or “by day” to break a figure down, compare "
                 "it or see its trend."),
-        context("`/kpi digest` — the morning digests and their alerts · `/kpi support-channel` "
-                "— channels whose threads are support conversations, surveyed when resolved"),
-    )
+    ) + ((context(" · ".join(f"`/kpi {word}` — {summary}" for word, summary in subcommands)),)
+         if subcommands else ())
     return SlackMessage(text="What kpibot can answer, and how to ask", blocks=blocks)

@@ -1,9 +1,17 @@
-"""A breakdown or a trend as a text table (aligned columns in a code block) and as CSV.
+"""A breakdown or a trend as a Block Kit `table` block, as a text table (aligned columns in a
+code block) where a table block cannot hold it, and as CSV.
 
 The table keeps the engine's row order (best first for a breakdown, time order for a trend)
-and names groups and trend steps as the command line does (`kpi_engine.formatting`).
-One that does not fit a section is cut at whole rows and ends with "… and N more"; then the
-message asks for the full table as CSV (`needs_csv`, `breakdown_csv`).
+and names groups and trend steps as the command line does (`kpi_engine.formatting`): the group
+columns, the value, `n`, the percentiles when asked and the change with its verdict.
+
+`table_block` is Slack's table block (docs.slack.dev/reference/block-kit/blocks/table-block; the
+model is `slack_sdk.models.blocks.TableBlock`): at most 100 rows — the header row included — of
+at most 20 cells, each cell a `raw_text` object of at least one character, and a
+`column_settings` entry per column (`align` left for names and the change, right for numbers).
+A longer result shows its first 99 rows and asks for the full table as CSV (`needs_csv`,
+`breakdown_csv`). A result wider than 20 columns gets the text table instead (`fit_table`),
+cut at whole rows to fit a section and ending with "… and N more".
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from bot.blocks.kit import ELLIPSIS, MAX_SECTION_TEXT, clip, code_block, escape
 from kpi_engine.formatting import format_change, format_value, group_labels
@@ -20,7 +29,11 @@ from kpi_engine.metrics import Metric
 from kpi_engine.query import Change, GroupRow, KpiResult
 from kpi_engine.vocabulary import Direction, Unit
 
-MAX_TABLE_ROWS = 50  # rows shown in Slack even when more would fit
+MAX_TABLE_ROWS = 50  # rows of the text table shown in Slack even when more would fit
+MAX_TABLE_BLOCK_ROWS = 100  # Slack's table block: rows, the header row included
+MAX_TABLE_BLOCK_CELLS = 20  # Slack's table block: cells a row (and column settings)
+TABLE_BLOCK_DATA_ROWS = MAX_TABLE_BLOCK_ROWS - 1
+EMPTY_CELL = "–"  # a raw_text cell holds at least one character
 MAX_CELL = 40  # characters of a group label in the table
 PLAIN_DIGITS = {Unit.RATIO: 4, Unit.SECONDS: 1, Unit.COUNT: 2, Unit.SCORE: 2}
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -91,27 +104,82 @@ def value_column(result: KpiResult) -> str:
     return "value" if statistic is None else statistic.value
 
 
-def table_lines(result: KpiResult) -> list[str]:
-    """Header and one line per row, columns aligned (not escaped)."""
+@dataclass(frozen=True)
+class TableCells:
+    """The table as text cells: the header, one list per row, and the columns read left to
+    right (the names and the change; the numbers are right-aligned)."""
+
+    header: list[str]
+    rows: list[list[str]]
+    left: frozenset[int]
+
+
+def table_cells(result: KpiResult) -> TableCells:
+    """The cells of the table, as the text table and the table block show them."""
     metric = result.metric
     titles = [result.query.trend.value] if is_trend(result) else group_names(result)
-    keys = len(titles)
     percentiles = percentile_names(result)
     header = [*titles, value_column(result), "n", *percentiles]
     compared = is_compared(result)
     if compared:
         header.append("change")
-    table = [header]
+    rows = []
     for row, labels in zip(result.rows, group_labels(result)):
-        cells = [clip(label.replace("`", CODE_SAFE_BACKTICK), MAX_CELL) for label in labels]
+        cells = [clip(label, MAX_CELL) for label in labels]
         cells += [format_value(metric, row.current.value), f"{row.current.n:,}"]
         cells += [format_value(metric, value) for value in row_percentiles(row, percentiles)]
         if compared:
             cells.append(_change_cell(metric, row.change))
-        table.append(cells)
-    widths = [max(len(cells[i]) for cells in table) for i in range(len(header))]
-    left = set(range(keys)) | ({len(header) - 1} if compared else set())
-    return [_aligned(cells, widths, left) for cells in table]
+        rows.append(cells)
+    left = set(range(len(titles))) | ({len(header) - 1} if compared else set())
+    return TableCells(header=header, rows=rows, left=frozenset(left))
+
+
+def table_lines(result: KpiResult) -> list[str]:
+    """Header and one line per row, columns aligned (not escaped)."""
+    cells = table_cells(result)
+    table = [cells.header, *[[_code_safe(cell) if i in cells.left else cell
+                              for i, cell in enumerate(row)] for row in cells.rows]]
+    widths = [max(len(row[i]) for row in table) for i in range(len(cells.header))]
+    return [_aligned(row, widths, cells.left) for row in table]
+
+
+def fits_table_block(result: KpiResult) -> bool:
+    """Whether Slack's table block can show the result (at most 20 columns); its rows past
+    the 99th are left out, for the CSV."""
+    titles = 1 if is_trend(result) else len(group_names(result))
+    columns = titles + 2 + len(percentile_names(result)) + (1 if is_compared(result) else 0)
+    return bool(result.rows) and columns <= MAX_TABLE_BLOCK_CELLS
+
+
+def table_block(result: KpiResult, block_id: str | None = None) -> dict[str, Any] | None:
+    """The result as a Block Kit table block (header and the first 99 rows), or None when a
+    table block cannot hold it (no rows, more than 20 columns)."""
+    if not fits_table_block(result):
+        return None
+    cells = table_cells(result)
+    shown = cells.rows[:TABLE_BLOCK_DATA_ROWS]
+    block: dict[str, Any] = {
+        "type": "table",
+        "column_settings": [{"align": "left" if i in cells.left else "right"}
+                            for i in range(len(cells.header))],
+        "rows": [[raw_text(cell) for cell in row] for row in (cells.header, *shown)],
+    }
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def raw_text(text: str) -> dict[str, str]:
+    """A table cell: a raw_text object, shown as typed (never empty)."""
+    return {"type": "raw_text", "text": text or EMPTY_CELL}
+
+
+def table_rows_shown(result: KpiResult) -> int:
+    """How many of the result's rows the table in Slack shows."""
+    if fits_table_block(result):
+        return min(len(result.rows), TABLE_BLOCK_DATA_ROWS)
+    return fit_table(result).shown if result.rows else 0
 
 
 def fit_table(result: KpiResult, limit: int = MAX_SECTION_TEXT) -> TableFit:
@@ -134,7 +202,7 @@ def fit_table(result: KpiResult, limit: int = MAX_SECTION_TEXT) -> TableFit:
 
 def needs_csv(result: KpiResult) -> bool:
     """True when the table shown in Slack leaves rows out: attach `breakdown_csv(result)`."""
-    return bool(result.rows) and fit_table(result).hidden > 0
+    return bool(result.rows) and table_rows_shown(result) < len(result.rows)
 
 
 def breakdown_csv(result: KpiResult) -> str:
@@ -203,7 +271,12 @@ def _change_cell(metric: Metric, change: Change | None) -> str:
     return f"{text}, {words}" if words else text
 
 
-def _aligned(cells: list[str], widths: list[int], left: set[int]) -> str:
+def _code_safe(label: str) -> str:
+    """A name inside the code block: a backtick would end it, so it is shown as a look-alike."""
+    return label.replace("`", CODE_SAFE_BACKTICK)
+
+
+def _aligned(cells: list[str], widths: list[int], left: frozenset[int]) -> str:
     padded = [cell.ljust(w) if i in left else cell.rjust(w)
               for i, (cell, w) in enumerate(zip(cells, widths))]
     return "  ".join(padded).rstrip()

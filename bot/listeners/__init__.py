@@ -18,6 +18,7 @@ from bot.listeners import (
     assistant,
     command,
     digests,
+    feedback,
     home,
     mentions,
     messages,
@@ -25,7 +26,7 @@ from bot.listeners import (
     surveys,
 )
 
-SURFACES = (assistant, mentions, messages, support, surveys, command, digests, home)
+SURFACES = (assistant, mentions, messages, support, surveys, feedback, command, digests, home)
 
 
 def register_listeners(app: App, deps: Deps) -> None:

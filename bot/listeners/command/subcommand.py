@@ -24,8 +24,10 @@ class Subcommand:
     """One `/kpi WORD …`. `acknowledge` answers within Slack's three seconds (the
     acknowledgement may carry the whole answer); `answer`, when given, runs after it as a lazy
     listener. An `alone` subcommand is one only when WORD is all the command says (`/kpi help`;
-    `/kpi help me with FCR` is a question)."""
+    `/kpi help me with FCR` is a question). `summary`, when given, is its line on the help card
+    ("the morning digests and their alerts")."""
 
     acknowledge: Acknowledge
     answer: Answer | None = None
     alone: bool = False
+    summary: str = ""

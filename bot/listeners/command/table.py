@@ -17,7 +17,8 @@ from bot.listeners.support import SUPPORT_CHANNEL
 
 
 def _help(deps: Deps, words: list[str], command: dict, ack: Ack, client: WebClient) -> None:
-    help_text = help_message()
+    help_text = help_message(
+        [(word, found.summary) for word, found in SUBCOMMANDS.items() if found.summary])
     ack(text=help_text.text, blocks=list(help_text.blocks), response_type="ephemeral")
 
 

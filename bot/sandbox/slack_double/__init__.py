@@ -37,6 +37,16 @@ Things worth knowing:
   message is still known by its kept replies, and an assistant thread (Slack makes its first
   message) by the ``assistant.threads.*`` calls naming it: ``conversations.replies`` answers
   their kept replies, and ``thread_not_found`` only for threads the double knows nothing of.
+* ``assistant.threads.setStatus`` (``status`` required, at most 10 ``loading_messages``),
+  ``setTitle`` (a ``title``) and ``setSuggestedPrompts`` (one to four ``{title, message}``
+  prompts; ``thread_ts`` optional, as for an agent app's DM) are checked as Slack checks them
+  (``invalid_arguments``, ``channel_not_found``, ``invalid_thread_ts``) and kept:
+  :meth:`SlackDouble.assistant_status` (cleared when a message is posted in the thread),
+  :meth:`SlackDouble.assistant_title`, :meth:`SlackDouble.suggested_prompts`.
+* Every answer to the bot token carries the scopes it was granted in ``x-oauth-scopes``
+  (``SlackDouble.scopes``, the manifest's by default), as Slack's do. ``apps.connections.open``
+  takes the app-level token (``SlackDouble.app_token``) and answers the URL of the Socket Mode
+  double attached to it (``bot/sandbox/socket_mode_double.py``).
 * :meth:`SlackDouble.reset` forgets calls, uploads and messages but keeps the directory
   (users, groups, channels) and the failure plans; :meth:`SlackDouble.clear_failures` drops
   the plans.

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from bot.doctor.scopes import BOT_SCOPES
 from bot.sandbox.slack_double.state import (
     APP_ID,
     BOT_ID,
@@ -24,6 +25,8 @@ from bot.sandbox.slack_double.state import (
 )
 
 HISTORY_PAGE = 100
+MAX_LOADING = 10  # assistant.threads.setStatus: loading_messages
+MAX_PROMPTS = 4  # assistant.threads.setSuggestedPrompts: prompts
 
 
 def _api_error(error: str) -> dict:
@@ -37,9 +40,16 @@ class WebApiMethods(SlackState):
 
     def __init__(self) -> None:
         super().__init__()
-        # Methods not listed answer {"ok": true} (views.publish, assistant.threads.*, ...).
+        # Socket Mode: the app-level token, the app's id, and the WebSocket side
+        # (bot/sandbox/socket_mode_double.py) that `apps.connections.open` points to.
+        self.app_token, self.app_id, self.socket_mode = "xapp-test", APP_ID, None
+        # The scopes the bot token was granted: every answer to it says them in its
+        # `x-oauth-scopes` header, as Slack's do (`kpibot doctor` reads auth.test's).
+        self.scopes: list[str] = list(BOT_SCOPES)
+        # Methods not listed answer {"ok": true} (reactions.remove, ...).
         self._methods: dict[str, Callable[[dict], dict]] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._connections_open,
             "bots.info": self._bots_info,
             "chat.postMessage": self._post_message,
             "chat.update": self._update_message,
@@ -53,9 +63,9 @@ class WebApiMethods(SlackState):
             "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
-            "assistant.threads.setStatus": self._assistant_thread,
-            "assistant.threads.setSuggestedPrompts": self._assistant_thread,
-            "assistant.threads.setTitle": self._assistant_thread,
+            "assistant.threads.setStatus": self._set_status,
+            "assistant.threads.setSuggestedPrompts": self._set_suggested_prompts,
+            "assistant.threads.setTitle": self._set_title,
             "views.open": self._open_view,
             "views.update": self._open_view,
             "views.push": self._open_view,
@@ -63,6 +73,23 @@ class WebApiMethods(SlackState):
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
+
+    def _token_refusal(self, method: str, bearer: str, token: str | None) -> str | None:
+        """Slack's error for a token this method does not take, or None: the app-level token
+        only for `apps.connections.open` (in the Authorization header), the bot's elsewhere."""
+        if method == "apps.connections.open":
+            token = bearer
+            if token == self.app_token:
+                return None
+        elif token == self.token:  # the bot token, checked by the server (server.py)
+            return None
+        known = (self.token, self.app_token)
+        return "not_allowed_token_type" if token in known else "invalid_auth"
+
+    def _connections_open(self, params: dict) -> dict:
+        if self.socket_mode is None:  # a test that forgot to start a SocketModeDouble
+            return _api_error("double_has_no_socket_mode")
+        return {"ok": True, "url": self.socket_mode.new_url()}
 
     def _method_answer(self, method: str, params: dict) -> dict:
         """What Slack would answer `method` called with `params` (the token already checked)."""
@@ -111,6 +138,8 @@ class WebApiMethods(SlackState):
             message["metadata"] = _maybe_json(params["metadata"])
         with self._lock:
             self._messages.setdefault(params["channel"], []).append(message)
+            # The app's reply ends the status it showed in the thread.
+            self._assistant_statuses.pop((params["channel"], params.get("thread_ts")), None)
         return {"ok": True, "channel": params["channel"], "ts": ts, "message": message}
 
     def _update_message(self, params: dict) -> dict:
@@ -185,12 +214,64 @@ class WebApiMethods(SlackState):
                 reply["parent_user_id"] = parent["user"]
         return _page([parent, *replies], params, with_metadata)
 
-    def _assistant_thread(self, params: dict) -> dict:
-        """``assistant.threads.*``: answered ok; the thread they name becomes known."""
+    def _assistant_thread(self, params: dict, *, thread_required: bool = True) -> dict | None:
+        """The checks every ``assistant.threads.*`` method shares: a channel and (unless
+        optional) a thread; the thread they name becomes known. An error answer, or None."""
         channel, thread_ts = params.get("channel_id"), params.get("thread_ts")
-        if channel and thread_ts:
+        if not channel:
+            return _api_error("channel_not_found")
+        if thread_required and not thread_ts:
+            return _api_error("invalid_thread_ts")
+        if thread_ts:
             with self._lock:
                 self._assistant_threads.add((channel, thread_ts))
+        return None
+
+    def _set_status(self, params: dict) -> dict:
+        """``assistant.threads.setStatus``: ``status`` is required (empty clears it) and at
+        most 10 ``loading_messages`` rotate under it; posting in the thread clears it."""
+        refused = self._assistant_thread(params)
+        if refused is not None:
+            return refused
+        status = params.get("status")
+        loading = _maybe_json(params.get("loading_messages") or [])
+        if status is None or not isinstance(loading, list) or len(loading) > MAX_LOADING \
+                or not all(isinstance(text, str) and text for text in loading):
+            return _api_error("invalid_arguments")
+        key = (params["channel_id"], params["thread_ts"])
+        with self._lock:
+            if status:
+                self._assistant_statuses[key] = {"status": status, "loading_messages": loading}
+            else:
+                self._assistant_statuses.pop(key, None)
+        return {"ok": True}
+
+    def _set_title(self, params: dict) -> dict:
+        """``assistant.threads.setTitle``: a non-empty ``title`` on the thread."""
+        refused = self._assistant_thread(params)
+        if refused is not None:
+            return refused
+        if not params.get("title"):
+            return _api_error("invalid_arguments")
+        with self._lock:
+            self._assistant_titles[(params["channel_id"], params["thread_ts"])] = params["title"]
+        return {"ok": True}
+
+    def _set_suggested_prompts(self, params: dict) -> dict:
+        """``assistant.threads.setSuggestedPrompts``: one to four prompts, each a ``title``
+        and a ``message``, and an optional list ``title``; ``thread_ts`` is optional — an
+        agent app leaves it out and the prompts sit at the top of the DM."""
+        refused = self._assistant_thread(params, thread_required=False)
+        if refused is not None:
+            return refused
+        prompts = _maybe_json(params.get("prompts") or [])
+        if not isinstance(prompts, list) or not 0 < len(prompts) <= MAX_PROMPTS or not all(
+                isinstance(prompt, dict) and prompt.get("title") and prompt.get("message")
+                for prompt in prompts):
+            return _api_error("invalid_arguments")
+        with self._lock:
+            self._suggested_prompts[(params["channel_id"], params.get("thread_ts") or None)] = {
+                "title": params.get("title"), "prompts": prompts}
         return {"ok": True}
 
     def _permalink(self, params: dict) -> dict:
@@ -237,8 +318,11 @@ class WebApiMethods(SlackState):
         )
 
     def _conversations_info(self, params: dict) -> dict:
+        """A private channel the bot is not in is not found, as Slack has it."""
         with self._lock:
             channel = self._channels.get(params.get("channel", ""))
+        if channel and channel["is_group"] and not channel["is_member"]:
+            channel = None
         return {"ok": True, "channel": channel} if channel else _api_error("channel_not_found")
 
     def _publish_view(self, params: dict) -> dict:

@@ -281,12 +281,15 @@ class SlackDouble(WebApiMethods):
     def _answer_api(self, method: str, headers: dict, params: dict) -> _Answer:
         authorization = headers.get("authorization", "")
         token = authorization.removeprefix("Bearer ").strip() or params.get("token")
-        if token != self.token:
-            return _Answer.api(_api_error("invalid_auth"))
+        refused = self._token_refusal(method, authorization.removeprefix("Bearer ").strip(),
+                                      token)
+        if refused is not None:
+            return _Answer.api(_api_error(refused))
         failure = self._injected_failure(method)
         if failure is not None:
             return failure
-        return _Answer.api(self._method_answer(method, params))
+        return _Answer.api(self._method_answer(method, params),
+                           headers=(("x-oauth-scopes", ",".join(self.scopes)),))
 
     def _upload_answer(self, file_id: str, content: bytes) -> _Answer:
         if not self._receive_upload(file_id, content):

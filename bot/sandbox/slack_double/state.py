@@ -1,8 +1,10 @@
 """What the Slack double keeps: the directory (users, user groups, channels) that
 `users.info`, `usergroups.users.list` and `conversations.info` answer from, the messages posted
 (with their metadata, changed by `chat.update`), the assistant threads named by
-`assistant.threads.*`, and the files uploaded. `SlackState` is the bottom of the double: the
-Web API methods (methods.py) answer from and into it, the HTTP server (server.py) on top.
+`assistant.threads.*` with the status, title and suggested prompts set on them (prompts set
+without a thread are the DM's: the agent view's Messages tab), and the files uploaded.
+`SlackState` is the bottom of the double: the Web API methods (methods.py) answer from and
+into it, the HTTP server (server.py) on top.
 The identity of the workspace the double plays is here too (its team, bot and app ids).
 """
 
@@ -54,6 +56,10 @@ class SlackState:
         self._last_ts_micros = 0
         self._messages: dict[str, list[dict]] = {}
         self._assistant_threads: set[tuple[str, str]] = set()  # (channel, thread_ts)
+        # By (channel, thread_ts); thread_ts None: prompts of the DM itself (agent view).
+        self._assistant_statuses: dict[tuple[str, str], dict] = {}
+        self._assistant_titles: dict[tuple[str, str], str] = {}
+        self._suggested_prompts: dict[tuple[str, str | None], dict] = {}
         self._file_counter = itertools.count(1)
 
     # ------------------------------------------------------------------ directory
@@ -111,16 +117,18 @@ class SlackState:
         is_shared: bool = False,
         is_ext_shared: bool = False,
         is_member: bool = True,
+        is_private: bool = False,
     ) -> dict:
-        """Register a conversation for ``conversations.info``; returns Slack's channel object."""
+        """Register a conversation for ``conversations.info``; returns Slack's channel object
+        (``is_private``: a private channel, which kpibot sees only once invited)."""
         channel = {
             "id": channel_id,
             "name": name,
             "is_channel": not is_im,
-            "is_group": False,
+            "is_group": is_private,
             "is_im": is_im,
             "is_mpim": False,
-            "is_private": is_im,
+            "is_private": is_im or is_private,
             "is_archived": False,
             "is_general": False,
             "is_shared": is_shared,
@@ -158,6 +166,25 @@ class SlackState:
             found = self._find_message(channel, ts)
             return copy.deepcopy(found) if found is not None else None
 
+    def assistant_status(self, channel: str, thread_ts: str) -> dict | None:
+        """The status shown in a thread (``{"status", "loading_messages"}``) — until a message
+        is posted in the thread or an empty status clears it — or None."""
+        with self._lock:
+            found = self._assistant_statuses.get((channel, thread_ts))
+            return copy.deepcopy(found) if found is not None else None
+
+    def assistant_title(self, channel: str, thread_ts: str) -> str | None:
+        """The title last set on a thread, or None."""
+        with self._lock:
+            return self._assistant_titles.get((channel, thread_ts))
+
+    def suggested_prompts(self, channel: str, thread_ts: str | None = None) -> dict | None:
+        """The prompts last set on a thread (``thread_ts`` None: on the DM itself, as an agent
+        app sets them) as ``{"title", "prompts"}``, or None."""
+        with self._lock:
+            found = self._suggested_prompts.get((channel, thread_ts))
+            return copy.deepcopy(found) if found is not None else None
+
     @property
     def uploads(self) -> dict[str, Upload]:
         """Files uploaded so far, by file id (a snapshot)."""
@@ -169,12 +196,16 @@ class SlackState:
         return next((m for m in self._messages.get(channel, []) if m["ts"] == ts), None)
 
     def _forget_kept(self) -> None:
-        """Forget uploads, messages and assistant threads (the directory stays)."""
+        """Forget uploads, messages, assistant threads and what was set on them (the
+        directory stays)."""
         with self._lock:
             self._uploads.clear()
             self._upload_slots.clear()
             self._messages.clear()
             self._assistant_threads.clear()
+            self._assistant_statuses.clear()
+            self._assistant_titles.clear()
+            self._suggested_prompts.clear()
 
     def _next_ts(self) -> str:
         """A message timestamp from the clock, later than every one given before."""

@@ -4,6 +4,7 @@ Expected figures are the hand-worked ones in conftest.py."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -158,6 +159,10 @@ def test_kpi_help_is_the_acknowledgement(app, slack):
                                                       response_url=slack.response_url("c3")))
     assert response.status == 200
     assert "/kpi" in response.body and "ephemeral" in response.body
+    # the card lists the subcommands of the table, each with what it is for
+    card = json.dumps(json.loads(response.body), ensure_ascii=False)
+    assert "`/kpi digest` — the scheduled digests" in card
+    assert "`/kpi support-channel` — channels whose threads" in card
     settle(app)
     assert slack.calls("chat.postMessage") == []
 

@@ -78,13 +78,16 @@ def test_no_tickets_is_no_data_never_a_zero():
 
 
 def test_assumptions_and_notes_are_shown_and_the_definition_comes_last():
+    """Last of what the answer says; only the thumbs up and down come after it."""
     message = result_message(result(assumptions=("no period given: last 7 days",),
                                     notes=("3 tickets have no team",)))
     assert_valid_message(message)
     assert text_of(message.blocks, ids.ANSWER_ASSUMPTIONS) == (
         "Assumed: no period given: last 7 days")
     assert text_of(message.blocks, ids.ANSWER_NOTES) == "Note: 3 tickets have no team"
-    last = message.blocks[-1]
+    assert message.blocks[-1]["type"] == "context_actions"
+    last = result_message(result(assumptions=("no period given: last 7 days",),
+                                 notes=("3 tickets have no team",)), feedback=False).blocks[-1]
     assert last["type"] == "context" and last["block_id"] == ids.ANSWER_DEFINITION
     assert last["elements"][0]["text"] == f"How computed: {FCR_DEFINITION}"
 
@@ -137,4 +140,5 @@ def test_every_kpi_builds_a_valid_card_with_its_definition(metric):
                       definition=get_metric(metric).definition)
     message = result_message(compared)
     assert_valid_message(message)
-    assert message.blocks[-1]["elements"][0]["text"].startswith("How computed: ")
+    assert text_of(message.blocks, ids.ANSWER_DEFINITION).startswith("How computed: ")
+    assert message.blocks[-1]["block_id"] == ids.ANSWER_FEEDBACK  # the thumbs, last

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from bot.blocks import breakdown_csv, ids, result_message
 from bot.blocks.answer import ANSWER_NO_GROUPS, ANSWER_UNRANKED
 from bot.blocks.home import kpi_family, kpi_fields
+from bot.blocks.table import table_lines
 from bot.charts import chart_alt_text, chart_png, chart_title, wants_chart
 from kpi_engine.engine import KpiEngine
 from kpi_engine.metrics import get_metric
@@ -21,7 +22,7 @@ from tests.builders import add_tickets, make_settings
 
 from . import slack_limits
 from .results import LAST_WEEK, change, measurement, result, row, tier_one_filter
-from .slack_limits import assert_valid_message, text_of, texts
+from .slack_limits import assert_valid_message, table_of, text_of, texts
 
 LAST_WEEK_WORDS = "last week (Mon 9 Nov – Sun 15 Nov 2026)"
 CSAT_DEFINITION = "share of CSAT responses (1–5) scoring 4 or 5; 95% Wilson interval"
@@ -58,7 +59,9 @@ def test_a_threshold_is_in_the_tables_title_in_the_kpis_unit():
     # 4 of the 21 agents are under 80%
     assert text_of(message.blocks, ids.ANSWER_TABLE_TITLE) == (
         "Agents with CSAT under 80.0%: 4 of 21 agents, best first")
-    assert text_of(message.blocks, ids.ANSWER_TABLE).splitlines()[1:3] == [
+    assert table_of(message.blocks, ids.ANSWER_TABLE)[:2] == [
+        ["agent", "value", "n"], ["Ivo Petrov", "78.0%", "41"]]
+    assert table_lines(csat_by_agent(LOW_AGENTS, measured=21, threshold=UNDER_80))[:2] == [
         "agent       value   n", "Ivo Petrov  78.0%  41"]
 
 
@@ -125,7 +128,9 @@ def test_a_breakdown_of_the_p90_names_its_column():
                      group_by=(Dimension.TEAM,), rows=rows)
     message = result_message(by_team)
     assert_valid_message(message)
-    assert text_of(message.blocks, ids.ANSWER_TABLE).splitlines()[1:4] == [
+    assert table_of(message.blocks, ids.ANSWER_TABLE) == [
+        ["team", "p90", "n"], ["billing", "40 min", "120"], ["tech", "1 h 30 min", "80"]]
+    assert table_lines(by_team) == [
         "team            p90    n", "billing      40 min  120", "tech     1 h 30 min   80"]
     assert breakdown_csv(by_team) == "team,p90 (seconds),n\nbilling,2400,120\ntech,5400,80\n"
     assert chart_title(by_team) == "P90 first response time — last week"
@@ -155,7 +160,9 @@ def test_escalations_by_tag_from_the_engine_as_a_card_and_a_chart(sqlite_db):
     assert_valid_message(message)
     # refund 0 of 2, complaint 1 of 2 (e1), vip 2 of 2; fewer is better; e1 once in the total
     assert message.text == "Escalations by tag, last week: 2 overall (n = 5)"
-    assert text_of(message.blocks, ids.ANSWER_TABLE).splitlines()[1:5] == [
+    assert table_of(message.blocks, ids.ANSWER_TABLE) == [
+        ["tag", "value", "n"], ["refund", "0", "2"], ["complaint", "1", "2"], ["vip", "2", "2"]]
+    assert table_lines(escalations) == [
         "tag        value  n", "refund         0  2", "complaint      1  2", "vip            2  2"]
     assert wants_chart(escalations)  # three tags with data: a 0 is data
     assert chart_png(escalations).startswith(PNG_SIGNATURE)

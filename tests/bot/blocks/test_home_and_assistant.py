@@ -1,5 +1,5 @@
-"""The App Home view (KPIs, how to ask, digests) and the assistant panel's greeting, prompts
-and thread titles."""
+"""The App Home view (KPIs, the helpful share, how to ask, digests) and the agent view's
+greeting, prompts, loading messages and thread titles."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from bot.blocks import (
     suggested_prompts,
     thread_title,
 )
-from bot.blocks.home import NO_DIGESTS
+from bot.blocks.assistant import LOADING_MESSAGES
+from bot.blocks.home import NO_DIGESTS, NO_VOTES
 from kpi_engine.metrics import METRICS
 from kpi_engine.question.draft import EXAMPLE_QUESTIONS
+from kpi_engine.question.feedback import HelpfulShare
 
 from .slack_limits import assert_valid_view, text_of, texts
 
@@ -73,3 +75,26 @@ def test_thread_title_is_the_question_on_one_line_trimmed_at_a_word():
     assert title == "what was the first response time for the billing team on…"
     assert len(title) <= 60
     assert thread_title("   ") == "KPI question"
+
+
+def test_home_shows_how_helpful_people_found_the_answers():
+    view = home_view([MORNING], HelpfulShare(helpful=48, votes=57))
+    assert_valid_view(view)
+    assert text_of(view["blocks"], ids.HOME_FEEDBACK) == (
+        "Answers found helpful: 84% of 57 votes in the last 30 days")
+    one = home_view([], HelpfulShare(helpful=0, votes=1))
+    assert text_of(one["blocks"], ids.HOME_FEEDBACK) == (
+        "Answers found helpful: 0% of 1 vote in the last 30 days")
+    none = home_view([], HelpfulShare(helpful=0, votes=0))
+    assert text_of(none["blocks"], ids.HOME_FEEDBACK) == NO_VOTES
+    assert not any(b.get("block_id") == ids.HOME_FEEDBACK for b in home_view()["blocks"])
+
+
+def test_home_with_the_share_and_many_digests_stays_within_a_hundred_blocks():
+    view = home_view([MORNING] * 500, HelpfulShare(helpful=1, votes=2))
+    assert_valid_view(view)
+    assert len(view["blocks"]) == 100
+
+
+def test_the_loading_messages_fit_slacks_limit():
+    assert 1 <= len(LOADING_MESSAGES) <= 10 and all(LOADING_MESSAGES)
