@@ -146,15 +146,19 @@ def summary(runs: list[dict], large: int, small: int, questions: dict | None = N
                        f"{by_backend[b]['seconds_until_charts_uploaded']:.2f} s"
                        if b in by_backend else "–"))
     if surveys:
-        load = surveys["surveys"]
-        on_postgres = lambda text: (lambda b: text if b == "postgresql" else "–")  # noqa: E731
-        row(f"survey clicks: {load['clicks']:,} at once ({load['repeats']} repeats, "
-            f"{load['wrong_user_clicks']} by the wrong user): stored / lost / wrong user / 5xx",
-            on_postgres(f"{load['answers_stored']} of {load['distinct_answers']} / "
-                        f"{load['lost']} / {load['from_the_wrong_user']} / "
-                        f"{load['server_errors']}"))
+        loads = surveys["surveys"]
+        loads = loads if isinstance(loads, list) else [{"backend": "postgresql", **loads}]
+        by_backend = {load["backend"]: load for load in loads}
+        some = loads[0]
+        row(f"survey clicks: {some['clicks']:,} at once ({some['repeats']} repeats, "
+            f"{some['wrong_user_clicks']} by the wrong user), {some.get('processes', 1)} serving "
+            "processes: stored / lost / wrong user / 5xx",
+            lambda b: (f"{by_backend[b]['answers_stored']} of {by_backend[b]['distinct_answers']}"
+                       f" / {by_backend[b]['lost']} / {by_backend[b]['from_the_wrong_user']} / "
+                       f"{by_backend[b]['server_errors']}" if b in by_backend else "–"))
         row("survey clicks: acknowledgement p50 / p99",
-            on_postgres(f"{load['ack_ms']['p50']:,.0f} / {load['ack_ms']['p99']:,.0f} ms"))
+            lambda b: (f"{by_backend[b]['ack_ms']['p50']:,.0f} / "
+                       f"{by_backend[b]['ack_ms']['p99']:,.0f} ms" if b in by_backend else "–"))
     lines += ["", "| query | " + " | ".join(f"{b} engine / SQL (ratio)" for b in backends) + " |",
               "|---|" + "---|" * len(backends)]
     names = [q["query"] for q in by_key[(backends[0], large)]["queries"]]
@@ -193,8 +197,7 @@ def main() -> None:
     questions = run_on_databases("questions", large_urls, "--seconds", "5")
     slack = run_on_databases("slack", large_urls)
     digests = run_on_databases("digests", large_urls)
-    postgres = [url for url in large_urls if url.startswith("postgresql")]
-    surveys = run_on_databases("surveys", postgres) if postgres else None
+    surveys = run_on_databases("surveys", large_urls)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     payload = {"measured_at": stamp, "tickets": args.tickets, "small": args.small, "runs": runs,

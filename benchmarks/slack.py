@@ -4,8 +4,11 @@ for each we measure the acknowledgement (the HTTP answer to Slack's request) and
 the answer is posted in its thread (the double records `chat.postMessage`).
 
     python -m benchmarks.slack --db URL [--db URL ...] [--rounds 5] [--concurrent 20]
+                               [--processes N]
 
-Prints JSON: per database, the percentiles of both times over every request.
+`--processes` is KPIBOT_SERVE_PROCESSES, the serving processes of `kpibot serve` (default: its
+own, one per core). Prints JSON: per database, the percentiles of both times over every
+request.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import socket
 import statistics
@@ -28,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from bot.sandbox import signed_requests as slack_requests
 from bot.sandbox.slack_double import SlackDouble
+from bot.settings import default_serve_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-secret"
@@ -72,12 +77,14 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _start_server(url: str, double: SlackDouble, *,
-                  secret: str = SECRET) -> tuple[subprocess.Popen, str]:
+def _start_server(url: str, double: SlackDouble, *, secret: str = SECRET,
+                  processes: int | None = None) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": secret,
            "SLACK_API_URL": double.api_url, "KPIBOT_DATABASE_URL": url, "KPIBOT_NOW": NOW,
            "KPIBOT_TZ": "UTC"}
+    if processes:
+        env["KPIBOT_SERVE_PROCESSES"] = str(processes)
     env.pop("SLACK_APP_TOKEN", None)
     # the server's log goes to a file: a pipe nobody reads fills up and blocks its logging
     log = open(os.environ["KPIBOT_BENCH_SERVER_LOG"], "w+") if os.environ.get(
@@ -93,11 +100,27 @@ def _start_server(url: str, double: SlackDouble, *,
             raise SystemExit(f"kpibot serve exited: {log.read()}")
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=1):
+                _wait_for_every_process(base, log)
                 return process, base
         except OSError:
             time.sleep(0.1)
     process.kill()
     raise SystemExit("kpibot serve did not come up")
+
+
+def _wait_for_every_process(base: str, log, timeout: float = 60) -> None:
+    """Until every serving process has booted its app (the first one answers /healthz while
+    the others may still be starting their answering processes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        log.seek(0)
+        text = log.read()
+        wanted = re.search(r"with (\d+) serving process", text)
+        booted = len(re.findall(r"serving process \d+ ready", text))
+        if wanted is None or booted >= int(wanted.group(1)):
+            time.sleep(1.0)  # their answering processes warm up a chart each
+            return
+        time.sleep(0.2)
 
 
 def _signed_mention(text: str, ts: str) -> tuple[str, dict]:
@@ -168,10 +191,11 @@ def _round(base: str, double: SlackDouble, round_number: int, concurrent: int) -
     return timings
 
 
-def bench_database(url: str, rounds: int, concurrent: int) -> dict:
+def bench_database(url: str, rounds: int, concurrent: int,
+                   processes: int | None = None) -> dict:
     with SlackDouble() as double:
         double.add_user(ASKER, real_name="Bench Lead")
-        process, base = _start_server(url, double)
+        process, base = _start_server(url, double, processes=processes)
         try:
             for index, text in enumerate(QUESTIONS[:3]):  # warm-up: first query, first chart
                 ts = f"1700000000.{index:06d}"
@@ -196,6 +220,7 @@ def bench_database(url: str, rounds: int, concurrent: int) -> dict:
     answers = [t["answer_ms"] for t in timings]
     return {
         "backend": make_url(url).get_backend_name(),
+        "processes": processes or default_serve_processes(),
         "requests": len(timings),
         "concurrent": concurrent,
         "charts_uploaded": charts,
@@ -211,8 +236,10 @@ def main() -> None:
     parser.add_argument("--db", action="append", required=True)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrent", type=int, default=20)
+    parser.add_argument("--processes", type=int, help="KPIBOT_SERVE_PROCESSES")
     args = parser.parse_args()
-    results = [bench_database(url, args.rounds, args.concurrent) for url in args.db]
+    results = [bench_database(url, args.rounds, args.concurrent, args.processes)
+               for url in args.db]
     print(json.dumps({"slack": results}, indent=1))
 
 

@@ -2,9 +2,9 @@
 
 In order, each answered without reading further:
 1. the path — `/slack/events` (POST only) and `/healthz`; anything else 404 (405 for a GET);
-2. the size — a declared body over `MAX_BODY_BYTES` is 413 before it is read (waitress, which
-   buffers bodies before calling the application, enforces the same limit while reading, so an
-   undeclared or chunked one is cut off there);
+2. the size — a declared body over `MAX_BODY_BYTES` is 413 before it is read; a chunked one
+   (no Content-Length) is read up to the limit and no further, then 413 if there is more.
+   Either way the connection is closed, so the server does not read the rest;
 3. Slack's signature — `X-Slack-Request-Timestamp` must be a number within five minutes of now
    and `X-Slack-Signature` the HMAC-SHA256 of `v0:<timestamp>:<raw body>` under the signing
    secret; otherwise 401. The raw bytes are checked, before any decoding;
@@ -53,7 +53,15 @@ def checked_body(environ: dict, signing_secret: str, *,
     if length > MAX_BODY_BYTES:
         raise Rejected(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                        f"body of {length:,} bytes, over {MAX_BODY_BYTES:,}")
-    raw = environ["wsgi.input"].read(length) if length else b""
+    if length:
+        raw = environ["wsgi.input"].read(length)
+    elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        raw = environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
+        if len(raw) > MAX_BODY_BYTES:
+            raise Rejected(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                           f"chunked body over {MAX_BODY_BYTES:,} bytes")
+    else:
+        raw = b""
     _check_signature(raw, environ, signing_secret, clock())
     try:
         text = raw.decode("utf-8")
@@ -126,7 +134,9 @@ def wsgi_application(app: App, signing_secret: str, *,
             body = checked_body(environ, signing_secret, clock=clock)
         except Rejected as rejected:
             logger.info("rejected a request: %d %s", rejected.status, rejected.reason)
-            return _plain(start_response, rejected.status, rejected.status.phrase)
+            close = [("Connection", "close")] \
+                if rejected.status is HTTPStatus.REQUEST_ENTITY_TOO_LARGE else []
+            return _plain(start_response, rejected.status, rejected.status.phrase, close)
         response = app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""),
                                             headers=_headers(environ)))
         headers = [(name, value) for name, values in response.headers.items()

@@ -4,10 +4,11 @@ runs inside `kpibot serve`, or alone as `kpibot scheduler`.
 
 Jobs, each under a stable id:
 
-- `digest:<id>`, one per digest: a cron trigger at the digest's local time on its days, in its
-  own zone. `coalesce` and a misfire grace time (KPIBOT_DIGEST_GRACE): a digest missed during
-  a short outage runs once when the process is back; one missed for longer is skipped, with
-  a log line saying so.
+- `digest:<id>`, one per digest: a cron trigger at the digest's local time on its days (every
+  day, weekdays, named weekdays, or a day of the month — the 31st on a shorter month's last
+  day), in its own zone. `coalesce` and a misfire grace time (KPIBOT_DIGEST_GRACE): a digest
+  missed during a short outage runs once when the process is back; one missed for longer is
+  skipped, with a log line saying so.
 - `alerts`: every KPIBOT_ALERT_INTERVAL minutes, the alert rules of every digest.
 - `retry`: takes over the claims of posters that died before posting (see
   kpi_engine/storage/claims.py).
@@ -15,6 +16,10 @@ Jobs, each under a stable id:
   added, edited or removed from Slack or the command line, in any process, are scheduled.
 - `surveys`: every KPIBOT_SURVEY_CHECK_MINUTES, surveys for tickets with a Slack thread found
   solved (imported from a helpdesk, or resolved while kpibot was away), expired surveys closed.
+- `helpdesk-sync`: every KPIBOT_SYNC_MINUTES when a helpdesk (Zendesk, Freshdesk) is configured,
+  what changed there since the last sync (kpi_engine/ingest/helpdesk/sync.py).
+- `heartbeat`: every minute (and at start), this scheduler's row in `scheduler_heartbeats`
+  (host, pid, when last seen; rows gone quiet for a week are dropped), for `kpibot doctor`.
 
 Syncing keeps a job whose schedule did not change, with its stored next run time: re-adding
 it with `replace_existing` would compute the next run from now and silently drop a run missed
@@ -28,14 +33,18 @@ and run with the process's scheduler, registered when it starts.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
+import sqlalchemy as sa
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
@@ -44,12 +53,15 @@ from bot.posting.digest_posting import DigestPoster
 from bot.posting.survey_posting import SurveyPoster
 from bot.services import DigestServices
 from kpi_engine.digests.definitions import Days, DigestDefinition
-from kpi_engine.storage.schema import apscheduler_jobs
+from kpi_engine.storage.schema import apscheduler_jobs, scheduler_heartbeats
 
 logger = logging.getLogger("kpibot.scheduler")
 
 DIGEST_JOB_PREFIX = "digest:"
 ALERTS_JOB, RETRY_JOB, SYNC_JOB, SURVEYS_JOB = "alerts", "retry", "sync", "surveys"
+HELPDESK_JOB = "helpdesk-sync"
+HEARTBEAT_JOB, HEARTBEAT_SECONDS = "heartbeat", 60
+HEARTBEAT_KEPT = timedelta(days=7)  # a row of a scheduler not seen for this long is dropped
 SYNC_SECONDS = 60
 JOB_THREADS = 4
 SHUTDOWN_SECONDS = 60  # how long a stop waits for the jobs running (a digest being posted)
@@ -83,17 +95,45 @@ def check_surveys() -> None:
     _current().run(lambda scheduler: scheduler.surveys and scheduler.surveys.check())
 
 
+def sync_helpdesks() -> None:
+    """Job: pull what changed in each configured helpdesk (errors are logged, not raised)."""
+    from kpi_engine.ingest.helpdesk import sync_configured
+
+    _current().run(lambda scheduler: sync_configured(scheduler.services.engine.db,
+                                                     scheduler.services.settings))
+
+
+def beat() -> None:
+    """Job: record that this scheduler is alive."""
+    _current().run(lambda scheduler: scheduler.beat())
+
+
 def _current() -> DigestScheduler:
     if _running is None:
         raise RuntimeError("no kpibot scheduler is running in this process")
     return _running
 
 
-def digest_trigger(definition: DigestDefinition) -> CronTrigger:
-    """At the digest's local time, on its days, in its zone."""
-    return CronTrigger(day_of_week="mon-fri" if definition.days is Days.WEEKDAYS else "*",
-                       hour=definition.at.hour, minute=definition.at.minute,
-                       timezone=definition.zone)
+def digest_trigger(definition: DigestDefinition) -> CronTrigger | OrTrigger:
+    """At the digest's local time, on its days, in its zone (APScheduler's cron works on the
+    zone's wall clock: 09:00 Berlin stays 09:00 across daylight saving). A monthly digest on
+    a day some months lack runs on their last day instead: cron alone would skip those months
+    (`day=31` never fires in April), so the 29th and 30th are "that day, or the last day of
+    February", and the 31st is every month's last day."""
+    days = definition.days
+    at = dict(hour=definition.at.hour, minute=definition.at.minute, timezone=definition.zone)
+    if days.month_day is None:
+        weekdays = ",".join(("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day]
+                            for day in sorted(days.weekdays))
+        if days == Days.WEEKDAYS:  # as stored by earlier versions: their jobs stay as they are
+            weekdays = "mon-fri"
+        return CronTrigger(day_of_week="*" if days == Days.DAILY else weekdays, **at)
+    if days.month_day <= 28:
+        return CronTrigger(day=days.month_day, **at)
+    if days.month_day == 31:
+        return CronTrigger(day="last", **at)
+    return OrTrigger([CronTrigger(month="1,3-12", day=days.month_day, **at),
+                      CronTrigger(month=2, day="last", **at)])
 
 
 class DigestScheduler:
@@ -117,6 +157,8 @@ class DigestScheduler:
         self.scheduler.add_listener(self._missed, EVENT_JOB_MISSED)
         self._jobs_running = 0
         self._stopping = False
+        self.heartbeat_id = f"{socket.gethostname()[:120]}:{os.getpid()}"
+        self.started_at = datetime.now(timezone.utc)
         self._idle = threading.Condition()
         self._fixed_jobs = {
             ALERTS_JOB: (check_alerts, IntervalTrigger(minutes=settings.alert_interval_minutes)),
@@ -124,7 +166,13 @@ class DigestScheduler:
                 seconds=max(settings.claim_timeout_seconds // 2, 5))),
             SYNC_JOB: (sync_digests, IntervalTrigger(seconds=SYNC_SECONDS)),
             SURVEYS_JOB: (check_surveys, IntervalTrigger(minutes=settings.survey_check_minutes)),
+            HEARTBEAT_JOB: (beat, IntervalTrigger(seconds=HEARTBEAT_SECONDS)),
         }
+        from kpi_engine.ingest.helpdesk import configured_sources
+
+        if configured_sources(settings):
+            self._fixed_jobs[HELPDESK_JOB] = (sync_helpdesks,
+                                              IntervalTrigger(minutes=settings.sync_minutes))
 
     def start(self) -> None:
         """Start processing jobs: paused first, so the jobs are in line with the digests
@@ -135,6 +183,7 @@ class DigestScheduler:
         for job_id, (function, trigger) in self._fixed_jobs.items():
             self._ensure(job_id, function, trigger, name=job_id)
         self.sync()
+        self.beat()
         self.scheduler.resume()
         logger.info("kpibot scheduler: %d digest(s) scheduled",
                     len(self._digest_jobs()))
@@ -169,6 +218,27 @@ class DigestScheduler:
         self.poster.chart_queue.close()
         if _running is self:
             _running = None
+
+    def beat(self) -> None:
+        """This scheduler's heartbeat: its row seen now (the real clock, not a pinned "now"),
+        and the rows of schedulers quiet for a week dropped. A failure is logged, not raised."""
+        now = datetime.now(timezone.utc)
+        host, pid = self.heartbeat_id.rsplit(":", 1)
+        try:
+            with self.services.engine.db.begin() as connection:
+                seen = connection.execute(
+                    sa.update(scheduler_heartbeats)
+                    .where(scheduler_heartbeats.c.id == self.heartbeat_id)
+                    .values(seen_at=now))
+                if seen.rowcount == 0:
+                    connection.execute(sa.insert(scheduler_heartbeats).values(
+                        id=self.heartbeat_id, host=host, pid=int(pid),
+                        started_at=self.started_at, seen_at=now))
+                connection.execute(sa.delete(scheduler_heartbeats).where(
+                    scheduler_heartbeats.c.seen_at < now - HEARTBEAT_KEPT))
+        except sa.exc.SQLAlchemyError as error:
+            logger.warning("could not record the scheduler's heartbeat: %s",
+                           type(error).__name__)
 
     def sync(self) -> None:
         """Add, change or remove `digest:` jobs to match the stored digests."""
@@ -209,5 +279,11 @@ class DigestScheduler:
 
 
 def _same_schedule(stored, wanted) -> bool:
-    return str(stored) == str(wanted) and str(getattr(stored, "timezone", "")) == \
-        str(getattr(wanted, "timezone", ""))
+    return _schedule_key(stored) == _schedule_key(wanted)
+
+
+def _schedule_key(trigger) -> tuple:
+    """What makes a trigger's schedule: its fields and zone (those of each trigger combined)."""
+    if isinstance(trigger, OrTrigger):
+        return ("or", *(_schedule_key(inner) for inner in trigger.triggers))
+    return (type(trigger).__name__, str(trigger), str(getattr(trigger, "timezone", "")))

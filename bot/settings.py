@@ -1,18 +1,22 @@
 """The Slack app's settings: `BotSettings` is the engine's `Settings` plus what only the Slack
 face uses — the tokens and the Web API's address, where `kpibot serve` listens and how many
-threads and worker processes it runs, who may ask and who is an agent, the reactions that
-resolve and escalate, where a low CSAT is told, digest charts and whether `serve` runs the
-scheduler. Read from the same environment variables and `.env` file as the engine's; a
-`BotSettings` goes wherever a `Settings` is taken. `check_slack_settings` says clearly what is
-missing before anything talks to Slack.
+serving processes, threads and answering processes it runs, who may ask and who is an agent,
+the reactions that resolve and escalate, where a low CSAT is told, digest charts and whether
+`serve` runs the scheduler. Read from the same environment variables and `.env` file as the
+engine's; a `BotSettings` goes wherever a `Settings` is taken. `check_slack_settings` says
+clearly what is missing before anything talks to Slack.
 """
 
 from __future__ import annotations
+
+import os
 
 from pydantic import AliasChoices, Field
 
 from kpi_engine.errors import UserError
 from kpi_engine.settings import Settings
+
+MAX_DEFAULT_SERVE = 4
 
 
 def _env(name: str) -> AliasChoices:
@@ -33,6 +37,9 @@ class BotSettings(Settings):
     host: str = Field("0.0.0.0", validation_alias=_env("KPIBOT_HOST"))
     port: int = Field(3000, gt=0, lt=65536, validation_alias=_env("KPIBOT_PORT"))
     answer_processes: int = Field(2, ge=0, le=32, validation_alias=_env("KPIBOT_ANSWER_PROCESSES"))
+    # Serving processes of `kpibot serve` over HTTP (gunicorn workers): one per core, at most 4.
+    serve_processes: int = Field(default_factory=lambda: default_serve_processes(), ge=1, le=32,
+                                 validation_alias=_env("KPIBOT_SERVE_PROCESSES"))
     slack_workers: int = Field(8, gt=0, le=64, validation_alias=_env("KPIBOT_SLACK_WORKERS"))
     # Whether digests get a PNG trend chart, whether `serve` runs the scheduler.
     digest_charts: bool = Field(True, validation_alias=_env("KPIBOT_DIGEST_CHARTS"))
@@ -70,6 +77,15 @@ class BotSettings(Settings):
     def escalate_reactions(self) -> frozenset[str]:
         """The reaction names (without colons) that escalate a support conversation."""
         return _reaction_set(self.escalate_reaction)
+
+
+def default_serve_processes() -> int:
+    """One serving process per CPU core this process may use, at most MAX_DEFAULT_SERVE."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_SERVE))
 
 
 def check_slack_settings(settings: BotSettings, *, signing_secret: bool = True) -> None:

@@ -4,7 +4,8 @@
 A digest is a header with its period, one section per KPI — a mark for met / missed / no target
 / no data, the value with its `n`, the target, the day before and the 7-day average with
 whether each change is larger than noise, the survey response rate beside CSAT and CES, and a
-14-step sparkline — then the guardrails and the "how computed" line. The definitions of its
+14-step sparkline, and for a KPI that missed its target or alerted the top driver of its change
+in one line — then the guardrails and the "how computed" line. The definitions of its
 KPIs go in a reply in the digest's thread (`definitions_message`), next to the chart.
 """
 
@@ -47,6 +48,8 @@ def digest_message(report: DigestReport) -> SlackMessage:
         about.append(f"filters: {escape(filters_text(report))}")
     step = step_word(report)
     about.append(f"against the {step} before and the 7-{step} average")
+    if report.schedule_note:  # "Runs on the 31st: posted on Thu 30 Apr 2026, …"
+        about.append(escape(report.schedule_note))
     blocks.append(context(" · ".join(about), block_id=ids.DIGEST_ABOUT))
     if report.no_data:
         blocks.append(section(escape(no_data_phrase(report)), ids.DIGEST_NO_DATA))
@@ -71,6 +74,8 @@ def _line_text(line: DigestLine, step: str, chart: str) -> str:
     lines = [first]
     if line.current.n or line.baseline.n:
         lines.append(escape(" · ".join(detail_phrases(line, step))))
+        if line.driver:  # missed its target or alerted: where the change came from
+            lines.append(":mag: " + escape(line.driver))
         lines.append(f"`{sparkline([point.value for point in line.trend])}` {escape(chart)}")
     return "\n".join(lines)
 

@@ -25,6 +25,8 @@ from kpi_engine.digests.definitions import (
 from kpi_engine.metrics import METRICS
 
 VALUE = "value"  # the action id of every modal input: the block id says which input it is
+# the modal's input of the KPIs counted in business hours
+DIGEST_FIELD_BUSINESS_HOURS = "kpi_digest_business_hours"
 MAX_LISTED = 20  # digests in the list message (two blocks each)
 MAX_ERROR = 150
 DIGEST_HELP = (
@@ -41,6 +43,7 @@ FIELD_BLOCKS = {
     "where": ids.DIGEST_FIELD_WHERE, "kpis": ids.DIGEST_FIELD_KPIS,
     "targets": ids.DIGEST_FIELD_TARGETS, "thresholds": ids.DIGEST_FIELD_THRESHOLDS,
     "change_alerts": ids.DIGEST_FIELD_CHANGE_ALERTS,
+    "business_hours": DIGEST_FIELD_BUSINESS_HOURS,
 }
 
 
@@ -96,8 +99,6 @@ def digest_modal(definition: DigestDefinition | None, *, channel_id: str | None,
     chosen = definition.channel_id if definition else channel_id
     if chosen:
         channel["initial_conversation"] = chosen
-    days = {Days.DAILY: _option("Every day", Days.DAILY.value),
-            Days.WEEKDAYS: _option("Weekdays (Monday to Friday)", Days.WEEKDAYS.value)}
     periods = {period: _option(period.capitalize(), period) for period in DIGEST_PERIODS}
     kpis: dict[str, Any] = {"type": "multi_static_select", "options": metric_options,
                             "max_selected_items": MAX_KPIS,
@@ -113,9 +114,11 @@ def digest_modal(definition: DigestDefinition | None, *, channel_id: str | None,
                                            else "09:00"}),
         _input(ids.DIGEST_FIELD_TZ, "Time zone", _text_input(
             definition.tz if definition else default_tz), hint="An IANA name, e.g. Europe/Berlin"),
-        _input(ids.DIGEST_FIELD_DAYS, "Days", {
-            "type": "radio_buttons", "options": list(days.values()),
-            "initial_option": days[definition.days if definition else Days.DAILY]}),
+        _input(ids.DIGEST_FIELD_DAYS, "Days", _text_input(
+            (definition.days if definition else Days.DAILY).value, max_length=80,
+            placeholder="daily · weekdays · mon,thu · monthly:1"),
+            hint="daily, weekdays, days of the week (mon or mon,thu) or monthly:N (day N of "
+                 "each month; monthly:31 is each month's last day)"),
         _input(ids.DIGEST_FIELD_PERIOD, "Covers", {
             "type": "static_select", "options": list(periods.values()),
             "initial_option": periods[definition.period if definition else "yesterday"]}),
@@ -133,6 +136,9 @@ def digest_modal(definition: DigestDefinition | None, *, channel_id: str | None,
             _rules(definition, "change_alert"), multiline=True, placeholder="csat: 10pts"),
             optional=True, hint="One a line; an alert when a KPI worsens this much against "
                                 "the previous 7 days, beyond noise"),
+        _input(DIGEST_FIELD_BUSINESS_HOURS, "In business hours", _business_hours(definition),
+               optional=True, hint="Count these times in business hours only (the "
+                                   "workspace's or the team's calendar)"),
     ]
     return {
         "type": "modal", "callback_id": ids.DIGEST_MODAL,
@@ -144,6 +150,19 @@ def digest_modal(definition: DigestDefinition | None, *, channel_id: str | None,
     }
 
 
+def _business_hours(definition: DigestDefinition | None) -> dict[str, Any]:
+    """The KPIs that can be counted in business hours, those of the digest that are chosen."""
+    options = {metric.id: _option(f"{metric.label} ({metric.id})", metric.id)
+               for metric in METRICS if metric.business_hours is not None}
+    element: dict[str, Any] = {"type": "multi_static_select", "options": list(options.values()),
+                               "placeholder": plain_text("Times in business hours")}
+    chosen = [options[kpi.metric] for kpi in (definition.kpis if definition else ())
+              if kpi.business_hours and kpi.metric in options]
+    if chosen:
+        element["initial_options"] = chosen
+    return element
+
+
 def _where_text(definition: DigestDefinition | None) -> str:
     if definition is None:
         return ""
@@ -153,7 +172,8 @@ def _where_text(definition: DigestDefinition | None) -> str:
 def submitted_digest(
         view: dict[str, Any]) -> tuple[dict[str, Any], list[str], dict[str, list[str]]]:
     """What the modal's state holds: the definition's fields, the KPIs, and the rule lines by
-    kind (targets, thresholds, change_alerts) — for `definition_from_parts`."""
+    kind (targets, thresholds, change_alerts) with the KPIs in business hours — for
+    `definition_from_parts`."""
     values = view.get("state", {}).get("values", {})
 
     def element(block_id: str) -> dict[str, Any]:
@@ -171,7 +191,7 @@ def submitted_digest(
         "channel": element(ids.DIGEST_FIELD_CHANNEL).get("selected_conversation"),
         "at": element(ids.DIGEST_FIELD_AT).get("selected_time"),
         "tz": text(ids.DIGEST_FIELD_TZ) or None,
-        "days": selected(ids.DIGEST_FIELD_DAYS),
+        "days": text(ids.DIGEST_FIELD_DAYS) or selected(ids.DIGEST_FIELD_DAYS),
         "period": selected(ids.DIGEST_FIELD_PERIOD),
         "where": text(ids.DIGEST_FIELD_WHERE) or None,
     }
@@ -180,6 +200,8 @@ def submitted_digest(
     rules = {name: text(block_id).splitlines() for name, block_id in (
         ("targets", ids.DIGEST_FIELD_TARGETS), ("thresholds", ids.DIGEST_FIELD_THRESHOLDS),
         ("change_alerts", ids.DIGEST_FIELD_CHANGE_ALERTS))}
+    rules["business_hours"] = [option.get("value", "") for option in
+                               element(DIGEST_FIELD_BUSINESS_HOURS).get("selected_options") or []]
     return fields, kpis, rules
 
 

@@ -24,7 +24,10 @@ def digest_group() -> None:
 @click.argument("name")
 @click.option("--channel", required=True, metavar="CHANNEL_ID", help="Slack channel id (C…).")
 @click.option("--at", "at", required=True, metavar="HH:MM", help="Local time to post.")
-@click.option("--days", default="daily", show_default=True, metavar="daily|weekdays")
+@click.option("--days", default="daily", show_default=True,
+              metavar="daily|weekdays|mon,thu|monthly:N",
+              help="When it runs: every day, weekdays, days of the week (mon, mon,thu) or day "
+                   "N of each month (monthly:1; monthly:31 is each month's last day).")
 @click.option("--period", default="yesterday", show_default=True,
               metavar="yesterday|last week|last month")
 @click.option("--kpis", required=True, metavar="fcr,csat,…", help="The KPIs, comma-separated.")

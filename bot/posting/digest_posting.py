@@ -1,6 +1,6 @@
 """Posting digests and alerts to Slack, each exactly once.
 
-`DigestPoster.post(definition, due)` claims (digest, local date of `due`) in the database
+`DigestPoster.post(definition, due)` claims (digest, the period `due` covers) in the database
 (kpi_engine.storage.claims), builds the digest, posts it with the claim in the message's metadata,
 records the post, then adds the definitions and the trend chart in the digest's thread. A
 second process, a restart or a second `kpibot digest run` finds the claim and posts nothing.
@@ -36,9 +36,9 @@ from bot.blocks.digest import alert_message, definitions_message, digest_message
 from bot.errors import log_internal_error
 from bot.services import DigestServices
 from kpi_engine.digests.alerts import alert_claim_key, alert_text, read_alerts
-from kpi_engine.digests.content import DigestReport, build_digest
+from kpi_engine.digests.content import DigestReport, build_digest, covered_period
 from kpi_engine.digests.definitions import DigestDefinition
-from kpi_engine.digests.schedules import due_on, last_due
+from kpi_engine.digests.schedules import last_due, next_due
 from kpi_engine.query import KpiQuery
 from kpi_engine.storage.claims import Claim
 
@@ -66,8 +66,15 @@ class PostResult:
     report: DigestReport | None = None
 
 
-def digest_claim_key(definition: DigestDefinition, due: datetime) -> str:
-    return f"digest:{definition.id}:{due.astimezone(definition.zone).date().isoformat()}"
+def digest_claim_key(definition: DigestDefinition, due: datetime,
+                     week_start: str = "monday") -> str:
+    """`digest:<id>:<day>`: the digest and the period it covers, named by the local day that
+    period ends on (its exclusive end) — a digest of yesterday due on 23 Nov is
+    `…:2026-11-23`, one of last week due on any day of the week of 23 Nov is `…:2026-11-23`
+    too. A digest is posted once per period, whichever of its days it runs on: a weekly
+    digest of "last week" that runs on weekdays posts on Monday and not again that week."""
+    period = covered_period(definition, due, week_start=week_start)
+    return f"digest:{definition.id}:{period.end.astimezone(definition.zone).date().isoformat()}"
 
 
 class ChartQueue:
@@ -84,7 +91,8 @@ class ChartQueue:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_ignore_interrupts)
             future = self._pool.submit(_draw_chart, report)
             self._pending.add(future)
 
@@ -111,6 +119,14 @@ class ChartQueue:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches every process of the terminal's group: the chart process is stopped by
+    the scheduler (`ChartQueue.close`), not interrupted with a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _draw_chart(report: DigestReport) -> bytes:
@@ -154,7 +170,7 @@ class DigestPoster:
     def post(self, definition: DigestDefinition, due: datetime, *,
              force: bool = False) -> PostResult:
         """Post `definition` for its instant `due`, once (again on purpose with `force`)."""
-        key = digest_claim_key(definition, due)
+        key = digest_claim_key(definition, due, self.services.settings.week_start)
         claims = self.services.claims
         claim = claims.force(key) if force else claims.claim(key)
         if claim is None:
@@ -260,12 +276,29 @@ class DigestPoster:
             definition = self.services.digests.by_id(digest_id)
             if definition is None:
                 continue
-            due = due_on(definition, date.fromisoformat(day))
-            if now - due > self.grace:
+            due = self._claimed_due(definition, record.key, record.first_claimed_at, day)
+            if due is None or now - due > self.grace:
                 continue
             logger.info("digest %r for %s: its poster died, trying again", definition.name, day)
             results.append(self.post(definition, due))
         return results
+
+    def _claimed_due(self, definition: DigestDefinition, key: str, claimed_at: datetime,
+                     day: str) -> datetime | None:
+        """The scheduled instant a dead holder was posting for: the last one at or before its
+        claim (a run is never earlier than its instant), else the first on or after the day
+        the key's period ends; None when neither covers the key's period (the digest's
+        schedule changed since)."""
+        week_start = self.services.settings.week_start
+        candidates = [last_due(definition, claimed_at)]
+        try:
+            ends = datetime.combine(date.fromisoformat(day), datetime.min.time(),
+                                    tzinfo=definition.zone)
+            candidates.append(next_due(definition, ends - timedelta(microseconds=1)))
+        except ValueError:
+            pass
+        return next((due for due in candidates
+                     if digest_claim_key(definition, due, week_start) == key), None)
 
     # ---------------------------------------------------------------- alerts
 

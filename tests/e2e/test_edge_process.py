@@ -1,11 +1,10 @@
-"""The HTTP edge of a real `kpibot serve` process (bot/edge.py, waitress): bodies over the size
-limit are refused while memory stays flat, and nothing a client sent reaches its log — no body,
-no forged record."""
+"""The HTTP edge of a real `kpibot serve` process (bot/edge.py, in each of its serving
+processes): bodies over the size limit are refused while memory stays flat, and nothing a
+client sent reaches its log — no body, no forged record."""
 
 from __future__ import annotations
 
 import json
-import re
 import socket
 from urllib.parse import quote
 
@@ -14,13 +13,14 @@ import pytest
 from bot.edge import MAX_BODY_BYTES
 from bot.sandbox import signed_requests as slack_requests
 from tests.bot.conftest import CHANNEL, MEMBER, SECRET
+from tests.e2e.processes import rss_kib, wait_serving_ready
 
 pytestmark = pytest.mark.slow
 
 
 def _rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        return int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1))
+    """The resident memory of the serving processes of `kpibot serve` (pid), together."""
+    return sum(rss_kib(child) for child in wait_serving_ready(pid))
 
 
 def _send_unsigned(base: str, size: int) -> str:

@@ -23,7 +23,8 @@ def _answer(deps: Deps, words: list[str], respond: Respond) -> None:
     DigestCommands(deps.digests).answer(words, respond)
 
 
-DIGEST = Subcommand(acknowledge=_acknowledge, answer=_answer)
+DIGEST = Subcommand(acknowledge=_acknowledge, answer=_answer,
+                    summary="the scheduled digests and their alerts")
 
 
 def register(app: App, deps: Deps) -> None:

@@ -14,7 +14,9 @@ from bot.listeners.command.subcommand import Subcommand
 from bot.listeners.support import subcommand
 from bot.listeners.support.conversations import SupportListener
 
-SUPPORT_CHANNEL = Subcommand(acknowledge=subcommand.acknowledge)
+SUPPORT_CHANNEL = Subcommand(
+    acknowledge=subcommand.acknowledge,
+    summary="channels whose threads are support conversations, surveyed when resolved")
 
 
 def register(app: App, deps: Deps) -> None:
