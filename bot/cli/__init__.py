@@ -1,6 +1,8 @@
 """The `kpibot` command line (interfaces.md): one module per command group — import
 (importing.py), kpi, ask, demo, serve and scheduler (serve.py), digest (digests.py),
-support-channel (support.py); what they share (settings from flags, errors) is options.py.
+support-channel (support.py), calendar (calendar.py), feedback (feedback.py), sync and
+import --from (sync.py), doctor (doctor.py), why (why.py); what they share (settings from
+flags, errors) is options.py.
 
 Every command takes --db, --tz and --now. Failures are one clear line on standard error, or
 `{"error": ..., "suggestions": [...]}` on standard output with --json; an internal error is an
@@ -15,13 +17,18 @@ import sys
 import click
 
 from bot.cli.ask import ask_command
+from bot.cli.calendar import calendar_group
 from bot.cli.demo import demo_command
 from bot.cli.digests import digest_group
+from bot.cli.doctor import doctor_command
+from bot.cli.feedback import feedback_group
 from bot.cli.importing import import_command
 from bot.cli.kpi import kpi_command
 from bot.cli.options import EXIT_INTERNAL, EXIT_USAGE, fail
 from bot.cli.serve import scheduler_command, serve_command
 from bot.cli.support import support_channel_group
+from bot.cli.sync import sync_group
+from bot.cli.why import why_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,8 +37,14 @@ def cli() -> None:
 
 
 for _command in (import_command, kpi_command, ask_command, demo_command, serve_command,
-                 digest_group, scheduler_command, support_channel_group):
+                 digest_group, scheduler_command, support_channel_group, feedback_group):
     cli.add_command(_command)
+
+
+cli.add_command(calendar_group)  # business hours: the calendars and the readings
+cli.add_command(sync_group)  # helpdesks: kpibot sync zendesk|freshdesk|status
+cli.add_command(doctor_command)  # checks a deployment: kpibot doctor
+cli.add_command(why_command)  # a change explained by segment: kpibot why
 
 
 def main(argv: list[str] | None = None) -> None:

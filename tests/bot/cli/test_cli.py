@@ -229,3 +229,59 @@ def test_import_twice_changes_nothing_and_a_bad_row_writes_nothing(tmp_path, cap
     code, out, _ = run_kpibot(capsys, monkeypatch, "kpi", "resolved", "--period", "last week", "--db", url,
                        "--now", NOW, "--json")
     assert json.loads(out)["n"] == 2  # t1 and t2: the rejected file's t3 was not written
+
+
+def test_kpi_where_not_equal_leaves_those_values_out(desk, capsys, monkeypatch):
+    code, out, _ = run_kpibot(capsys, monkeypatch, "kpi", "fcr", "--period", "last week",
+                              "--where", "team!=billing", "--db", desk, "--now", NOW, "--json")
+    assert code == 0
+    answer = json.loads(out)
+    # without billing's a and b, only c (two replies) and d (reopened) remain: 0 of 2
+    assert (answer["value"], answer["n"]) == (0.0, 2)
+    assert answer["filters"] == {} and answer["exclude"] == {"team": ["billing"]}
+
+
+def test_kpi_statistic_makes_the_median_the_value(desk, capsys, monkeypatch):
+    code, out, _ = run_kpibot(capsys, monkeypatch, "kpi", "resolution_time", "--period",
+                              "last week", "--statistic", "median", "--db", desk, "--now", NOW,
+                              "--json")
+    assert code == 0
+    answer = json.loads(out)
+    # resolution times 1 h, 1 h, 24 h, 24 h: the interpolated median is (1 h + 24 h) / 2,
+    # which is also the mean here — the p90 below (24 h) is what tells them apart
+    assert answer["statistic"] == "median" and answer["value"] == pytest.approx(12.5 * 3600)
+    code, out, _ = run_kpibot(capsys, monkeypatch, "kpi", "resolution_time", "--period",
+                              "last week", "--statistic", "p90", "--db", desk, "--now", NOW,
+                              "--json")
+    answer = json.loads(out)
+    assert answer["value"] == pytest.approx(24 * 3600)
+    assert answer["details"]["mean"] == pytest.approx(12.5 * 3600)
+
+
+@pytest.mark.parametrize(("metric", "threshold"), [("fcr", "<60%"), ("fcr", "< 0.6"),
+                                                    ("resolution_time", ">4h")])
+def test_kpi_threshold_keeps_the_groups_past_it(desk, capsys, monkeypatch, metric, threshold):
+    code, out, _ = run_kpibot(capsys, monkeypatch, "kpi", metric, "--period", "last week",
+                              "--by", "team", "--threshold", threshold, "--db", desk, "--now",
+                              NOW, "--json")
+    assert code == 0
+    answer = json.loads(out)
+    # billing: FCR 2/2, resolution 1 h; technical: FCR 0/2, resolution 24 h
+    assert [row["group"] for row in answer["rows"]] == [{"team": "technical"}]
+    assert answer["threshold"]["op"] in ("<", ">")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [(["kpi", "fcr", "--by", "team", "--threshold", "about 5"], "operator"),
+     (["kpi", "fcr", "--by", "team", "--threshold", "<150%"], "between"),
+     (["kpi", "fcr", "--threshold", "<60%"], "by what"),
+     (["kpi", "fcr", "--statistic", "median"], "not a time"),
+     (["kpi", "fcr", "--where", "team!="], "no value")],
+    ids=["no-operator", "rate-past-100", "without-breakdown", "median-of-a-rate", "empty-not"],
+)
+def test_bad_threshold_or_statistic_is_one_clear_line(desk, capsys, monkeypatch, args, words):
+    code, out, err = run_kpibot(capsys, monkeypatch, *args, "--period", "last week", "--db",
+                                desk, "--now", NOW)
+    assert (code, out) == (1, "")
+    assert err.startswith("kpibot: ") and err.count("\n") == 1 and words in err

@@ -29,6 +29,7 @@ from tests.builders import NOW
 
 from .test_digest_commands import GOOD
 from .test_digest_commands import state as digest_form
+from .test_feedback import feedback_click
 from .test_support_conversations import (  # noqa: F401 (fixtures)
     CUSTOMER,
     HELP,
@@ -172,6 +173,22 @@ def _unknown_survey_button(desk, user):
         value="x", response_url=desk.slack.response_url("u")))
 
 
+def _messages_tab(desk, user):
+    """The agent view: opening the app's Messages tab."""
+    return desk.event(slack_requests.app_home_opened(user, tab="messages"))
+
+
+def _feedback(value):
+    """A thumbs up or down on the answer a member got in the desk's thread."""
+    def drive(desk, user):
+        answer = desk.slack.wait_for("chat.postMessage",
+                                     lambda call: call.params.get("thread_ts") == "302.1")
+        return desk.interaction(feedback_click(
+            user=user, channel=CHANNEL, message_ts=answer.response["ts"], value=value,
+            thread_ts="302.1", response_url=desk.slack.response_url("f")))
+    return drive
+
+
 def _assistant_started(desk, user):
     return desk.event(slack_requests.assistant_thread_started(user=user, channel="D2",
                                                               thread_ts="304.1"))
@@ -215,6 +232,9 @@ DRIVERS: dict[str, list[Callable]] = {
     L + "assistant.register.<locals>.greet": [_assistant_started],
     L + "assistant.register.<locals>.ignore_context": [_assistant_context],
     L + "assistant.register.<locals>.answer_in_panel": [_assistant_message],
+    L + "assistant.register.<locals>.prompt_in_messages_tab": [_messages_tab],
+    L + "feedback.votes.FeedbackVotes.on_vote": [_feedback(ids.FEEDBACK_HELPFUL),
+                                                 _feedback(ids.FEEDBACK_UNHELPFUL)],
 }
 
 
