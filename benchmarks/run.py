@@ -1,6 +1,7 @@
 """`make bench`: generate N tickets with surveys, then for each backend and size run the
 workload (benchmarks/workload.py) in a fresh process on a fresh database, then the question,
-Slack, digest and survey-click benchmarks on the large databases, and write the results to
+Slack, digest, survey-click and change-explained benchmarks on the large databases, the business
+hours and Zendesk import benchmarks on databases of their own, and write the results to
 benchmarks/results/ and a summary table into docs/benchmarks.md.
 
     python -m benchmarks.run [--tickets 1000000] [--small 100000] [--backends sqlite,postgresql]
@@ -80,10 +81,13 @@ def run_workload(backend: str, tickets: int, repeat: int) -> dict:
 def run_on_databases(module: str, urls: list[str], *options: str) -> dict:
     """One benchmark module (benchmarks/questions.py, benchmarks/slack.py) in a process of its
     own on the benchmark databases; its JSON output."""
+    return run_module(module, *options, *(part for url in urls for part in ("--db", url)))
+
+
+def run_module(module: str, *options: str) -> dict:
+    """One benchmark module in a process of its own; its JSON output."""
     print(f"{module} …", file=sys.stderr)
     command = [sys.executable, "-m", f"benchmarks.{module}", *options]
-    for url in urls:
-        command += ["--db", url]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise SystemExit(f"{module} benchmark failed:\n{completed.stderr}")
@@ -92,7 +96,8 @@ def run_on_databases(module: str, urls: list[str], *options: str) -> dict:
 
 def summary(runs: list[dict], large: int, small: int, questions: dict | None = None,
             slack: dict | None = None, digests: dict | None = None,
-            surveys: dict | None = None) -> str:
+            surveys: dict | None = None, why: dict | None = None,
+            business_hours: dict | None = None, helpdesk: dict | None = None) -> str:
     by_key = {(run["backend"], run["tickets"]): run for run in runs}
     backends = sorted({run["backend"] for run in runs})
     lines = [f"Measured {datetime.now(timezone.utc):%Y-%m-%d} on this project's CI machine "
@@ -159,6 +164,31 @@ def summary(runs: list[dict], large: int, small: int, questions: dict | None = N
         row("survey clicks: acknowledgement p50 / p99",
             lambda b: (f"{by_backend[b]['ack_ms']['p50']:,.0f} / "
                        f"{by_backend[b]['ack_ms']['p99']:,.0f} ms" if b in by_backend else "–"))
+    if why:
+        by_backend = {result["backend"]: result for result in why["why"]}
+        row("a change explained over six dimensions / the comparison it explains, worst of "
+            f"{len(next(iter(by_backend.values()))['questions'])} questions",
+            lambda b: (f"{by_backend[b]['worst_ratio']:.2f}×" if b in by_backend else "–"))
+    if business_hours:
+        for label, key, unit in (
+                ("business hours: worst query / the same in calendar time", "worst_ratio", "×"),
+                ("business hours: recompute after a calendar change", "recompute_after_change_s",
+                 " s"),
+                ("import without / with a stored calendar", None, None)):
+            if key is None:
+                cells = {b: f"{r['import_without_readings_s']:.1f} / "
+                            f"{r['import_with_readings_s']:.1f} s"
+                         for b, r in business_hours.items()}
+            else:
+                cells = {b: f"{r[key]:.2f}{unit}" for b, r in business_hours.items()}
+            row(label, lambda b, cells=cells: cells.get(b, "–"))
+    if helpdesk:
+        by_backend = {result["backend"]: result for result in helpdesk["helpdesk"]}
+        row("Zendesk export import, tickets/s: fresh / again / with a stored calendar",
+            lambda b: (f"{by_backend[b]['fresh']['tickets_per_s']:,} / "
+                       f"{by_backend[b]['again']['tickets_per_s']:,} / "
+                       f"{by_backend[b]['calendar']['tickets_per_s']:,}"
+                       if b in by_backend else "–"))
     lines += ["", "| query | " + " | ".join(f"{b} engine / SQL (ratio)" for b in backends) + " |",
               "|---|" + "---|" * len(backends)]
     names = [q["query"] for q in by_key[(backends[0], large)]["queries"]]
@@ -198,13 +228,22 @@ def main() -> None:
     slack = run_on_databases("slack", large_urls)
     digests = run_on_databases("digests", large_urls)
     surveys = run_on_databases("surveys", large_urls)
+    why = run_on_databases("why", large_urls)
+    business_hours = {
+        backend: run_module("business_hours", "--tickets", str(args.tickets), "--url",
+                            POSTGRES_URL if backend == "postgresql"
+                            else f"sqlite:///{DATA / f'bh-{args.tickets}.db'}")
+        for backend in args.backends.split(",")}
+    helpdesk = run_module("helpdesk", "--tickets", str(args.tickets), "--backends", args.backends)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     payload = {"measured_at": stamp, "tickets": args.tickets, "small": args.small, "runs": runs,
-               "questions": questions, "slack": slack, "digests": digests, "surveys": surveys}
+               "questions": questions, "slack": slack, "digests": digests, "surveys": surveys,
+               "why": why, "business_hours": business_hours, "helpdesk": helpdesk}
     (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
     (RESULTS / "latest.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
-    table = summary(runs, args.tickets, args.small, questions, slack, digests, surveys)
+    table = summary(runs, args.tickets, args.small, questions, slack, digests, surveys, why,
+                    business_hours, helpdesk)
     (RESULTS / "latest.md").write_text(table + "\n", encoding="utf-8")
     if not args.no_readme:
         write_readme(table)
