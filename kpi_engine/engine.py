@@ -11,7 +11,7 @@ tickets' business clock readings brought up to date with the configured calendar
 
 `explain_change(query)` says where a change came from: per dimension examined, one statement
 over both periods (sql/explain_change.py), each segment's contribution split into its rate and
-mix effects (query/explanation.py) — a business-hours query is explained in business hours.
+mix effects (query/explanation/) — a business-hours query is explained in business hours.
 """
 
 from __future__ import annotations

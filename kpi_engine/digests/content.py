@@ -71,7 +71,7 @@ class DigestLine:
     response_rate: Measurement | None = None  # CSAT, CES: the survey response rate of the kind
     calendar: str | None = None  # in business hours: the calendars it was counted on
     # missed its target or its alert is firing: the top driver of its change from the period
-    # before, in one line (query/explanation.py)
+    # before, in one line (query/explanation/)
     driver: str | None = None
 
     @property

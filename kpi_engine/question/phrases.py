@@ -164,7 +164,8 @@ MOVEMENT_PHRASES = (
     "falling", "decline", "declines", "declined", "declining", "decrease", "decreases",
     "decreased", "decreasing", "increase", "increases", "increased", "increasing", "rise",
     "rises", "rose", "rising", "risen", "jump", "jumps", "jumped", "spike", "spikes", "spiked",
-    "surge", "surged", "slip", "slipped", "climb", "climbed", "grew", "worsen", "worsened",
+    "surge", "surged", "slip", "slipped", "climb", "climbed", "grew", "grow", "grows",
+    "growing", "grown", "shrink", "shrinks", "shrank", "shrinking", "worsen", "worsened",
     "got worse", "gotten worse", "get worse", "getting worse", "got better", "gotten better",
 )
 

@@ -1,4 +1,4 @@
-"""The statements of a change explained (query/explanation.py): the records of both periods,
+"""The statements of a change explained (query/explanation/): the records of both periods,
 each aggregate taken with a CASE on the period the record falls in, grouped by each dimension
 examined — so one row per segment leaves the database, carrying both periods, and no ticket
 row does.

@@ -194,3 +194,28 @@ def test_too_little_data_does_not_alert(slack, sqlite_db):
     poster = poster_at(slack, sqlite_db, Clock(NOW))  # alert_min_n 30 by default
     assert poster.check_alerts() == [] and alert_posts(slack) == []
 
+
+
+def test_a_kpi_that_missed_its_target_names_its_top_driver_in_slack(slack, desk):
+    # Besides the four tickets of Sun 22 Nov (team general, 3 FCR): Sat 21 Nov, billing 20 and
+    # technical 20, all FCR (40/40); Sun 22 Nov, billing 20 (2 FCR) and technical 20 (all FCR)
+    # → 25/44 = 56.8%, missing ≥ 80%. R̄ = (1 + 25/44)/2 = 69/88. billing: share 1/2 → 20/44,
+    # 100% → 10%: rate ½(1/2 + 20/44)·(−90 pts) = −43.0 pts, mix (55% − 69/88)·(20/44 − 1/2)
+    # = +1.1 pts; contribution −41.9 pts. No other team moved beyond noise.
+    rows = []
+    for day, billing_fcr in ((21, 20), (22, 2)):
+        solved = datetime(2026, 11, day, 15, 0, tzinfo=UTC)
+        rows += [dict(id=f"{team}-{day}-{i}", created_at=solved - timedelta(hours=3),
+                      first_response_at=solved - timedelta(hours=2), solved_at=solved,
+                      status="solved", team=team, agent_replies=1 if i < one_touch else 2)
+                 for team, one_touch in (("billing", billing_fcr), ("technical", 20))
+                 for i in range(20)]
+    add_tickets(desk, *rows)
+    digest = add_digest(desk, kpis=[{"metric": "fcr", "target": ">= 80%"}, "resolved"])
+    poster_at(slack, desk, Clock(DUE + timedelta(minutes=1))).post_due(digest.id)
+    [post] = top_level_posts(slack)
+    text = posted_text(post)
+    assert "56.8% · n = 44 tickets — target ≥ 80%: missed" in text
+    assert (":mag: top driver against the day before: team billing −41.9 pts (rate −43.0 pts, "
+            "mix +1.1 pts; 100.0% → 10.0%, n = 20 tickets)") in text
+    assert text.count(":mag:") == 1  # resolved tickets has no target and no alert

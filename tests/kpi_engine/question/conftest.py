@@ -104,7 +104,8 @@ def check_query(q, *, metric: str, period: tuple[datetime, datetime],
                 trend: str | None = None, default_period: bool = False,
                 assumption: tuple[str, ...] = (), statistic: str | None = None,
                 exclude: dict[str, set[str]] | None = None,
-                threshold: tuple[str, float] | None = None) -> None:
+                threshold: tuple[str, float] | None = None,
+                explain_change: bool = False) -> None:
     """Every field of `q` against the expectation (defaults where the case says nothing).
 
     - period / previous: compared as [start, end) instants (zones may differ);
@@ -117,7 +118,8 @@ def check_query(q, *, metric: str, period: tuple[datetime, datetime],
       (case-insensitive), e.g. ("Sam Lee", "Sam Ortiz");
     - statistic: "median" or "p90" when that statistic is the value (None: the mean);
     - exclude: {dimension value: set of values left out}, the whole dict;
-    - threshold: (op, value in the KPI's unit) of a breakdown's threshold.
+    - threshold: (op, value in the KPI's unit) of a breakdown's threshold;
+    - explain_change: whether the change is explained by segment (a why).
     """
     assert isinstance(q, KpiQuery), f"expected a KpiQuery, got {type(q).__name__}: {q!r}"
     actual = {
@@ -134,6 +136,7 @@ def check_query(q, *, metric: str, period: tuple[datetime, datetime],
         "trend": q.trend.value if q.trend is not None else None,
         "statistic": q.statistic.value if q.statistic is not None else None,
         "threshold": (q.threshold.op, round(q.threshold.value, 9)) if q.threshold else None,
+        "explain_change": q.explain_change,
     }
     wanted = {
         "metric": metric,
@@ -149,6 +152,7 @@ def check_query(q, *, metric: str, period: tuple[datetime, datetime],
         "trend": trend,
         "statistic": statistic,
         "threshold": (threshold[0], round(threshold[1], 9)) if threshold else None,
+        "explain_change": explain_change,
     }
     assert actual == wanted
     assert len(q.filters) == len(actual["filters"]) + len(actual["exclude"]), \

@@ -70,6 +70,8 @@ BASES = {
     "fcr-by-day-last-week": base("FCR by day last week", "fcr", LAST_WEEK, trend="day"),
     "csat-trend-30-days": base("CSAT trend last 30 days", "csat", LAST_30_DAYS, trend="day",
                                assumption=("trend by day",)),
+    "csat-mom": base("CSAT this month vs last month", "csat", THIS_MONTH, compare=True,
+                     previous=LAST_MONTH),
 }
 
 _IDS: set[str] = set()
@@ -189,6 +191,18 @@ FOLLOW_UPS = [
     F("csat-trend-30-days", "by week", trend="week", assumption=()),
     F("csat-trend-30-days", "by agent", trend=None, group_by=("agent",), assumption=()),
     F("csat-trend-30-days", "for chat", filters={"channel": {"chat"}}),
+    # "why?" after a comparison: the same change explained, over every dimension unless the
+    # why names one (a breakdown asked before is not what the why examines)
+    F("csat-mom", "why?", explain_change=True),
+    F("csat-mom", "what drove it?", explain_change=True),
+    F("csat-mom", "why did it drop?", explain_change=True),
+    F("csat-mom", "what drove that by team?", group_by=("team",), explain_change=True),
+    F("csat-mom", "why by channel?", group_by=("channel",), explain_change=True),
+    F("csat-mom", "why, for tier 1?", filters={"tier": {"1"}}, explain_change=True),
+    F("csat-by-team-mom", "why?", group_by=(), explain_change=True),
+    # a why that says what moved compares by itself
+    F("fcr-tier1-last-week", "why did it drop?", compare=True, explain_change=True),
+    F("frt-chat-last-week", "what drove the increase?", compare=True, explain_change=True),
 ]
 
 REFUSED_FOLLOW_UPS = [
@@ -213,6 +227,10 @@ REFUSED_FOLLOW_UPS = [
     pytest.param("worst-team-frt", "per day", id="worst-team+per-day"),
     # a name two agents share: which one?
     pytest.param("aht-asha-last-week", "and for Sam?", id="aht+Sam"),
+    # "why?" with nothing to explain: the answer above compared nothing
+    pytest.param("fcr-tier1-last-week", "why?", id="fcr+why"),
+    pytest.param("backlog-by-team", "what drove it?", id="backlog+what-drove-it"),
+    pytest.param("fcr-by-day-last-week", "why?", id="fcr-by-day+why"),
 ]
 
 
@@ -270,3 +288,31 @@ def test_follow_up_keeps_the_previous_assumptions(read_question, follow_up, work
     lines = [str(line) for line in dated.assumptions]
     assert "no period given: last 7 days" not in lines
     assert any("Sam Lee" in line and "Sam Ortiz" in line for line in lines), lines
+
+
+def test_a_why_goes_on_until_a_follow_up_asks_something_else(read_question, follow_up,
+                                                              workspace, expect):
+    """After "why?", "and for tier 2?" explains tier 2's change; "what about FCR?" explains
+    FCR's; a trend or a ranking ends the why."""
+    compared = read_question("CSAT this month vs last month", workspace)
+    why = follow_up(compared, "why?", workspace)
+    tier_2 = follow_up(why, "and for tier 2?", workspace)
+    expect(tier_2, metric="csat", period=THIS_MONTH, compare=True, previous=LAST_MONTH,
+           filters={"tier": {"2"}}, explain_change=True)
+    expect(follow_up(why, "what about FCR?", workspace), metric="fcr", period=THIS_MONTH,
+           compare=True, previous=LAST_MONTH, explain_change=True)
+    expect(follow_up(tier_2, "by day", workspace), metric="csat", period=THIS_MONTH,
+           compare=True, previous=LAST_MONTH, filters={"tier": {"2"}}, trend="day")
+    expect(follow_up(why, "top 3 agents", workspace), metric="csat", period=THIS_MONTH,
+           compare=True, previous=LAST_MONTH, group_by=("agent",), limit=3)
+
+
+def test_why_with_no_comparison_above_says_there_is_no_change_to_explain(
+        read_question, follow_up, workspace):
+    previous = read_question("FCR last week for tier 1", workspace)
+    with pytest.raises(UserError) as info:
+        follow_up(previous, "why?", workspace)
+    assert info.value.message.startswith("there is no change to explain: the answer above "
+                                         "gives First contact resolution last week without "
+                                         "comparing it")
+    assert info.value.suggestions == ["vs the week before", "why did fcr change last week?"]

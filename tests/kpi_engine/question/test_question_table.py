@@ -7,51 +7,30 @@ Thu 1 Oct. In Europe/Berlin (CET, UTC+1 since 25 Oct; CEST, UTC+2 before) NOW is
 America/New_York (EST, UTC−5 since 02:00 on Sun 1 Nov; EDT, UTC−4 before) NOW is 09:05 — so
 New York's local midnight of 1 Nov is still EDT, 04:00 UTC.
 
-Each case checks every field (metric, period, the whole filter dict, group_by, compare,
-previous, limit, worst_first, percentiles) and whether the "no period given: last 7 days"
-assumption is there (only when the question names no period).
+The rows are in two files — this one (names, periods, filters) and test_question_table_shapes.py
+(breakdowns, rankings, comparisons, percentiles, trends, noise, zones, whys) — written with
+`Q` (table.py). Each case checks every field (metric, period, the whole filter dict,
+group_by, compare, previous, limit, worst_first, percentiles, trend, statistic, whether the
+change is explained) and whether the "no period given: last 7 days" assumption is there (only
+when the question names no period).
 """
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from .hand_periods import (
-    BER_2025,
-    BER_LAST_MONTH,
-    BER_LAST_WEEK,
-    BER_ON_MONDAY,
-    BER_Q3,
-    BER_SINCE_NOV_1,
-    BER_THIS_MONTH,
-    BER_THIS_WEEK,
-    BER_YESTERDAY,
-    BERLIN,
-    LAST_2_WEEKS,
     LAST_7_DAYS,
-    LAST_8_WEEKS,
     LAST_30_DAYS,
     LAST_MONTH,
     LAST_QUARTER,
     LAST_WEEK,
     LAST_YEAR,
-    NEW_YORK,
-    NY_2025,
-    NY_LAST_MONTH,
-    NY_LAST_WEEK,
-    NY_ON_MONDAY,
-    NY_SINCE_NOV_1,
-    NY_THIS_MONTH,
-    NY_THIS_WEEK,
-    NY_YESTERDAY,
     OCT_1_TO_15,
     OCTOBER,
     ON_MONDAY,
     PAST_24_HOURS,
     PAST_FORTNIGHT,
-    Q2,
     Q3,
     SEPTEMBER,
     SINCE_NOV_1,
@@ -64,37 +43,7 @@ from .hand_periods import (
     YEAR_2025,
     YESTERDAY,
 )
-
-DEFAULT = object()  # the question names no period: last 7 days + the assumption
-
-
-_IDS: set[str] = set()
-
-
-def _make_id(text: str) -> str:
-    shown = re.sub(r"[^0-9A-Za-z#@.+\-–]+", "_", text).strip("_")[:70] or "blank"
-    return shown
-
-
-def Q(text: str, metric: str, period=DEFAULT, *, id: str | None = None, tz: str = "UTC",
-      **fields):
-    """One row: the question, its zone, and the expected query (unsaid fields: defaults)."""
-    expected = dict(metric=metric, **fields)
-    if period is DEFAULT:
-        expected["period"] = LAST_7_DAYS
-        expected["default_period"] = True
-    else:
-        expected["period"] = period
-        expected["default_period"] = False
-    case_id = id or _make_id(text)
-    if tz != "UTC":
-        case_id = f"{tz.split('/')[-1]}:{case_id}"
-    assert case_id not in _IDS, f"duplicate case id {case_id}"
-    _IDS.add(case_id)
-    return pytest.param(text, tz, expected, id=case_id)
-
-
-T1 = {"tier": {"1"}}
+from .table import T1, Q
 
 CASES = [
     # ---------------------------------------------------------------- metric names & synonyms
@@ -389,277 +338,11 @@ CASES = [
       LAST_MONTH, filters={"priority": {"high"}, "team": {"billing"}}, group_by=("agent",)),
     Q("CSAT for tiers 1 and 2 via chat and email in October", "csat", OCTOBER,
       filters={"tier": {"1", "2"}, "channel": {"chat", "email"}}),
-
-    # ---------------------------------------------------------------- breakdowns
-    Q("CSAT by agent last week", "csat", LAST_WEEK, group_by=("agent",)),
-    Q("FRT per team this month", "frt", THIS_MONTH, group_by=("team",)),
-    Q("FCR for each channel last week", "fcr", LAST_WEEK, group_by=("channel",)),
-    Q("ticket volume by tier and channel last month", "ticket_volume", LAST_MONTH,
-      group_by=("tier", "channel")),
-    Q("AHT across teams last week", "aht", LAST_WEEK, group_by=("team",)),
-    Q("backlog broken down by priority", "backlog", group_by=("priority",)),
-    Q("resolution time by channel and team in October", "resolution_time", OCTOBER,
-      group_by=("channel", "team")),
-    Q("NPS by tag this quarter", "nps", THIS_QUARTER, group_by=("tag",)),
-    Q("escalation rate per agent yesterday", "escalation_rate", YESTERDAY,
-      group_by=("agent",)),
-    Q("hold time by priority last week", "hold_time", LAST_WEEK, group_by=("priority",)),
-    Q("CSAT per tier this month", "csat", THIS_MONTH, group_by=("tier",)),
-    Q("reopen rate for each team last month", "reopen_rate", LAST_MONTH, group_by=("team",)),
-    Q("FCR by agent for tier 1 last week", "fcr", LAST_WEEK, filters=T1,
-      group_by=("agent",)),
-    Q("complaint rate by channel last week", "complaint_rate", LAST_WEEK,
-      group_by=("channel",)),
-    Q("service level by team and priority this week", "service_level", THIS_WEEK,
-      group_by=("team", "priority")),
-    Q("response rate by tier last month", "response_rate", LAST_MONTH, group_by=("tier",)),
-    Q("CES by channel in Q3", "ces", Q3, group_by=("channel",)),
-    Q("survey response rate by channel last month", "survey_response_rate", LAST_MONTH,
-      group_by=("channel",)),
-    Q("ticket volume by team", "ticket_volume", group_by=("team",)),
-    Q("contacts to resolution by channel last month", "contacts_to_resolution", LAST_MONTH,
-      group_by=("channel",)),
-    Q("nia by team in October", "nia", OCTOBER, group_by=("team",)),
-    Q("AHT by team", "aht", group_by=("team",)),
-
-    # ---------------------------------------------------------------- ordering and limits
-    Q("which agent had the best CSAT last week", "csat", LAST_WEEK, group_by=("agent",),
-      limit=1),
-    Q("which team had the worst FRT last month", "frt", LAST_MONTH, group_by=("team",),
-      limit=1, worst_first=True),
-    Q("which agents had the best CSAT last week", "csat", LAST_WEEK, group_by=("agent",)),
-    Q("top 3 teams by resolution time in October", "resolution_time", OCTOBER,
-      group_by=("team",), limit=3),
-    Q("worst 5 agents by FCR last month", "fcr", LAST_MONTH, group_by=("agent",), limit=5,
-      worst_first=True),
-    Q("bottom 5 agents by FCR this month", "fcr", THIS_MONTH, group_by=("agent",), limit=5,
-      worst_first=True),
-    Q("top agents by CSAT last week", "csat", LAST_WEEK, group_by=("agent",), limit=5,
-      assumption=("5",)),
-    Q("which agent resolved the most tickets last week", "resolved", LAST_WEEK,
-      group_by=("agent",), limit=1),
-    Q("which team has the slowest first response time", "frt", group_by=("team",), limit=1,
-      worst_first=True),
-    Q("which team had the highest FRT last week", "frt", LAST_WEEK, group_by=("team",),
-      limit=1, worst_first=True),
-    Q("which team had the lowest FRT last week", "frt", LAST_WEEK, group_by=("team",),
-      limit=1),
-    Q("which agent has the fastest resolution time this month", "resolution_time",
-      THIS_MONTH, group_by=("agent",), limit=1),
-    Q("which agent had the longest handle time last week", "aht", LAST_WEEK,
-      group_by=("agent",), limit=1, worst_first=True),
-    Q("which team had the shortest hold time last month", "hold_time", LAST_MONTH,
-      group_by=("team",), limit=1),
-    Q("which team has the highest backlog", "backlog", group_by=("team",), limit=1,
-      worst_first=True),
-    Q("which team has the lowest backlog", "backlog", group_by=("team",), limit=1),
-    Q("which team has the most open tickets", "backlog", group_by=("team",), limit=1,
-      worst_first=True),
-    Q("which channel had the highest reopen rate last month", "reopen_rate", LAST_MONTH,
-      group_by=("channel",), limit=1, worst_first=True),
-    Q("which team had the lowest escalation rate last week", "escalation_rate", LAST_WEEK,
-      group_by=("team",), limit=1),
-    Q("which channel has the highest complaint rate this month", "complaint_rate",
-      THIS_MONTH, group_by=("channel",), limit=1, worst_first=True),
-    Q("which agent had the highest contacts to resolution last week",
-      "contacts_to_resolution", LAST_WEEK, group_by=("agent",), limit=1, worst_first=True),
-    Q("which agent had the highest FCR last week", "fcr", LAST_WEEK, group_by=("agent",),
-      limit=1),
-    Q("which agent had the lowest FCR last week", "fcr", LAST_WEEK, group_by=("agent",),
-      limit=1, worst_first=True),
-    Q("which team had the highest CSAT this month", "csat", THIS_MONTH, group_by=("team",),
-      limit=1),
-    Q("which team had the lowest CES last month", "ces", LAST_MONTH, group_by=("team",),
-      limit=1, worst_first=True),
-    Q("which channel had the highest NPS in Q3", "nps", Q3, group_by=("channel",), limit=1),
-    Q("which team had the lowest NIA in October", "nia", OCTOBER, group_by=("team",),
-      limit=1, worst_first=True),
-    Q("which agent solved the fewest tickets last week", "resolved", LAST_WEEK,
-      group_by=("agent",), limit=1, worst_first=True),
-    Q("which team had the lowest service level yesterday", "service_level", YESTERDAY,
-      group_by=("team",), limit=1, worst_first=True),
-    Q("which channel had the highest response rate last week", "response_rate", LAST_WEEK,
-      group_by=("channel",), limit=1),
-    Q("which channel had the lowest survey response rate last month",
-      "survey_response_rate", LAST_MONTH, group_by=("channel",), limit=1, worst_first=True),
-    Q("which team got the most tickets last week", "ticket_volume", LAST_WEEK,
-      group_by=("team",), limit=1),
-    Q("which channel had the fewest tickets this month", "ticket_volume", THIS_MONTH,
-      group_by=("channel",), limit=1, worst_first=True),
-    Q("top 3 agents by FCR last week", "fcr", LAST_WEEK, group_by=("agent",), limit=3),
-    Q("top 10 agents by CSAT this quarter", "csat", THIS_QUARTER, group_by=("agent",),
-      limit=10),
-    Q("bottom 3 teams by CSAT last month", "csat", LAST_MONTH, group_by=("team",), limit=3,
-      worst_first=True),
-    Q("worst 3 channels by FRT last week", "frt", LAST_WEEK, group_by=("channel",), limit=3,
-      worst_first=True),
-    Q("top 5 teams by ticket volume in October", "ticket_volume", OCTOBER,
-      group_by=("team",), limit=5),
-    Q("top 3 agents by AHT last week", "aht", LAST_WEEK, group_by=("agent",), limit=3),
-    Q("which agents had the lowest CSAT last month", "csat", LAST_MONTH, group_by=("agent",),
-      worst_first=True),
-    Q("which teams had the slowest FRT last week", "frt", LAST_WEEK, group_by=("team",),
-      worst_first=True),
-    Q("what teams had the best FCR last month", "fcr", LAST_MONTH, group_by=("team",)),
-    Q("which agent had the worst CSAT last week", "csat", LAST_WEEK, group_by=("agent",),
-      limit=1, worst_first=True),
-    Q("which team had the best FRT last week", "frt", LAST_WEEK, group_by=("team",),
-      limit=1),
-    Q("which tier had the highest escalation rate last month", "escalation_rate", LAST_MONTH,
-      group_by=("tier",), limit=1, worst_first=True),
-    Q("which priority has the longest resolution time this month", "resolution_time",
-      THIS_MONTH, group_by=("priority",), limit=1, worst_first=True),
-    Q("which agent had the highest CSAT on chat last week", "csat", LAST_WEEK,
-      filters={"channel": {"chat"}}, group_by=("agent",), limit=1),
-
-    # ---------------------------------------------------------------- comparisons
-    Q("FCR last week vs the week before last", "fcr", LAST_WEEK, compare=True,
-      previous=WEEK_BEFORE_LAST),
-    Q("CSAT this month vs last month", "csat", THIS_MONTH, compare=True, previous=LAST_MONTH),
-    Q("FRT this week versus last week", "frt", THIS_WEEK, compare=True, previous=LAST_WEEK),
-    Q("AHT this month compared to last month", "aht", THIS_MONTH, compare=True,
-      previous=LAST_MONTH),
-    Q("resolution time this quarter compared with last quarter", "resolution_time",
-      THIS_QUARTER, compare=True, previous=LAST_QUARTER),
-    Q("NPS in Q3 versus Q2", "nps", Q3, compare=True, previous=Q2),
-    Q("FRT this week against last week", "frt", THIS_WEEK, compare=True, previous=LAST_WEEK),
-    Q("how did CSAT change last week", "csat", LAST_WEEK, compare=True),
-    Q("change in FCR last month", "fcr", LAST_MONTH, compare=True),
-    Q("FCR last week, week over week", "fcr", LAST_WEEK, compare=True),
-    Q("FCR last week vs the week before", "fcr", LAST_WEEK, compare=True,
-      previous=WEEK_BEFORE_LAST),
-    Q("CSAT last month vs previous period", "csat", LAST_MONTH, compare=True),
-    Q("CSAT this month and last month", "csat", THIS_MONTH, compare=True,
-      previous=LAST_MONTH),
-    Q("CSAT last month vs this month", "csat", THIS_MONTH, compare=True, previous=LAST_MONTH),
-    Q("FCR in September vs in October", "fcr", OCTOBER, compare=True, previous=SEPTEMBER),
-    Q("backlog by team this week vs last week", "backlog", THIS_WEEK, group_by=("team",),
-      compare=True, previous=LAST_WEEK),
-    Q("how did FRT change this month vs last month", "frt", THIS_MONTH, compare=True,
-      previous=LAST_MONTH),
-    Q("CSAT by agent this month vs last month", "csat", THIS_MONTH, group_by=("agent",),
-      compare=True, previous=LAST_MONTH),
-    Q("how did reopen rate change in October", "reopen_rate", OCTOBER, compare=True),
-    Q("change in ticket volume this week", "ticket_volume", THIS_WEEK, compare=True),
-    Q("FCR for tier 1 last week vs the week before last", "fcr", LAST_WEEK, filters=T1,
-      compare=True, previous=WEEK_BEFORE_LAST),
-    Q("which team had the worst FRT last week vs the week before", "frt", LAST_WEEK,
-      group_by=("team",), limit=1, worst_first=True, compare=True, previous=WEEK_BEFORE_LAST),
-    Q("escalation rate this week compared to two weeks ago", "escalation_rate", THIS_WEEK,
-      compare=True, previous=WEEK_BEFORE_LAST),
-
-    # ---------------------------------------------------------------- percentiles
-    Q("median FRT last week", "frt", LAST_WEEK, statistic="median"),
-    Q("p90 resolution time this month", "resolution_time", THIS_MONTH, statistic="p90"),
-    Q("90th percentile handle time last week", "aht", LAST_WEEK, statistic="p90"),
-    Q("FRT percentiles by team last month", "frt", LAST_MONTH, group_by=("team",),
-      percentiles=True),
-    Q("median hold time", "hold_time", statistic="median"),
-    Q("what's the median time to first response yesterday", "frt", YESTERDAY,
-      statistic="median"),
-    Q("p90 FRT for tier 1 on chat last week", "frt", LAST_WEEK,
-      filters={"tier": {"1"}, "channel": {"chat"}}, statistic="p90"),
-    Q("median CSAT last week", "csat", LAST_WEEK, percentiles=False),
-
-    # ---------------------------------------------------------------- trends
-    # a step named: "by day", "daily", "per week", "monthly" … (the period words stay periods)
-    Q("FCR by day last month", "fcr", LAST_MONTH, trend="day"),
-    Q("daily CSAT this month", "csat", THIS_MONTH, trend="day"),
-    Q("CSAT per week this quarter", "csat", THIS_QUARTER, trend="week"),
-    Q("weekly backlog last 8 weeks", "backlog", LAST_8_WEEKS, trend="week"),
-    Q("monthly NPS this year", "nps", THIS_YEAR, trend="month"),
-    Q("ticket volume per day last week", "ticket_volume", LAST_WEEK, trend="day"),
-    Q("how many tickets each day last week", "ticket_volume", LAST_WEEK, trend="day"),
-    Q("escalation rate day by day this week", "escalation_rate", THIS_WEEK, trend="day"),
-    Q("SLA attainment every day this month", "service_level", THIS_MONTH, trend="day"),
-    Q("FCR by week last week", "fcr", LAST_WEEK, trend="week"),
-    Q("weekly FCR this week", "fcr", THIS_WEEK, trend="week"),
-    Q("monthly ticket volume last year", "ticket_volume", LAST_YEAR, trend="month"),
-    Q("resolution time by month in 2025", "resolution_time", YEAR_2025, trend="month"),
-    Q("FCR for tier 1 by week in October", "fcr", OCTOBER, filters=T1, trend="week"),
-    Q("AHT on phone weekly last month", "aht", LAST_MONTH, filters={"channel": {"phone"}},
-      trend="week"),
-    Q("reopen rate by month this year for billing", "reopen_rate", THIS_YEAR,
-      filters={"team": {"billing"}}, trend="month"),
-    Q("backlog by day", "backlog", trend="day"),
-    Q("median FRT by day last week", "frt", LAST_WEEK, statistic="median", trend="day"),
-    Q("worst FRT by day last week", "frt", LAST_WEEK, trend="day"),  # no order in a trend
-    Q("CSAT by week this month vs last month", "csat", THIS_MONTH, compare=True,
-      previous=LAST_MONTH, trend="week"),
-    # "trend" / "over time": by day up to 31 days, by week up to 26 weeks, else by month
-    Q("trend of first response time last 30 days", "frt", LAST_30_DAYS, trend="day",
-      assumption=("trend by day",)),
-    Q("FRT over time last 2 weeks", "frt", LAST_2_WEEKS, trend="day",
-      assumption=("trend by day",)),
-    Q("CSAT over time", "csat", trend="day", assumption=("trend by day",)),
-    Q("CSAT trend this quarter", "csat", THIS_QUARTER, trend="week",
-      assumption=("trend by week",)),  # 52 days
-    Q("evolution of CSAT in Q3", "csat", Q3, trend="week", assumption=("trend by week",)),
-    Q("NPS trend this year", "nps", THIS_YEAR, trend="month", assumption=("trend by month",)),
-    Q("weekly trend of FCR this year", "fcr", THIS_YEAR, trend="week"),  # the step wins
-    # still a comparison, not a trend
-    Q("is CSAT trending up this month", "csat", THIS_MONTH, compare=True),
-
-    # ---------------------------------------------------------------- politeness and noise
-    Q("hey kpibot, what was FCR last week?", "fcr", LAST_WEEK),
-    Q("@kpibot CSAT last month please", "csat", LAST_MONTH),
-    Q("   CSAT last week   ", "csat", LAST_WEEK, id="padded_CSAT_last_week"),
-    Q("WHAT WAS FCR LAST WEEK???", "fcr", LAST_WEEK),
-    Q("what's the frt this week?", "frt", THIS_WEEK),
-    Q("show me CSAT by team for October", "csat", OCTOBER, group_by=("team",)),
-    Q("give me the escalation rate last month please", "escalation_rate", LAST_MONTH),
-    Q("tell me the NPS in Q3", "nps", Q3),
-    Q("Please, show me AHT for tier 2!!!", "aht", filters={"tier": {"2"}}),
-    Q("CSAT last week 🔥", "csat", LAST_WEEK, id="emoji_inside_CSAT_last_week"),
-    Q("FCR\x00 last week", "fcr", LAST_WEEK, id="nul_inside_FCR_last_week"),
-    Q("what was CSAT last week?\n", "csat", LAST_WEEK, id="trailing_newline_CSAT"),
-    Q("Hey KPIBot — backlog by team?", "backlog", group_by=("team",)),
-    Q("csat... last week?!", "csat", LAST_WEEK, id="csat_dots_last_week"),
-    Q("What Was First Response Time Last Month", "frt", LAST_MONTH),
-    Q("\tFCR\tlast week\t", "fcr", LAST_WEEK, id="tabs_FCR_last_week"),
-    Q("@kpibot what's the first response time on chat, last 30 days?", "frt", LAST_30_DAYS,
-      filters={"channel": {"chat"}}),
-    Q("hey kpibot how many tickets did we resolve yesterday?", "resolved", YESTERDAY),
-
-    # ---------------------------------------------------------------- Europe/Berlin
-    Q("FCR yesterday", "fcr", BER_YESTERDAY, tz=BERLIN),
-    Q("CSAT last week", "csat", BER_LAST_WEEK, tz=BERLIN),
-    Q("FRT this week", "frt", BER_THIS_WEEK, tz=BERLIN),
-    Q("FRT this month", "frt", BER_THIS_MONTH, tz=BERLIN),
-    Q("AHT last month", "aht", BER_LAST_MONTH, tz=BERLIN),
-    Q("NPS on Monday", "nps", BER_ON_MONDAY, tz=BERLIN),
-    Q("backlog in Q3", "backlog", BER_Q3, tz=BERLIN),
-    Q("ticket volume in 2025", "ticket_volume", BER_2025, tz=BERLIN),
-    Q("CSAT since Nov 1", "csat", BER_SINCE_NOV_1, tz=BERLIN),
-    Q("CSAT by team", "csat", tz=BERLIN, group_by=("team",)),
-    Q("FCR this month vs last month", "fcr", BER_THIS_MONTH, tz=BERLIN, compare=True,
-      previous=BER_LAST_MONTH),
-    Q("FRT past 24 hours", "frt", PAST_24_HOURS, tz=BERLIN),
-    # October in Berlin is 31 days and one hour long (summer time ends on the 25th): by day
-    Q("CSAT trend last month", "csat", BER_LAST_MONTH, tz=BERLIN, trend="day",
-      assumption=("trend by day",)),
-    Q("daily FCR last week", "fcr", BER_LAST_WEEK, tz=BERLIN, trend="day"),
-
-    # ---------------------------------------------------------------- America/New_York
-    Q("FCR yesterday", "fcr", NY_YESTERDAY, tz=NEW_YORK),
-    Q("CSAT this month", "csat", NY_THIS_MONTH, tz=NEW_YORK),
-    Q("AHT last month", "aht", NY_LAST_MONTH, tz=NEW_YORK),
-    Q("FRT this week", "frt", NY_THIS_WEEK, tz=NEW_YORK),
-    Q("ticket volume last week", "ticket_volume", NY_LAST_WEEK, tz=NEW_YORK),
-    Q("resolution time in 2025", "resolution_time", NY_2025, tz=NEW_YORK),
-    Q("backlog since Nov 1", "backlog", NY_SINCE_NOV_1, tz=NEW_YORK),
-    Q("CSAT past 24 hours", "csat", PAST_24_HOURS, tz=NEW_YORK),
-    Q("escalation rate on Monday", "escalation_rate", NY_ON_MONDAY, tz=NEW_YORK),
-    Q("CSAT this month vs last month by team", "csat", NY_THIS_MONTH, tz=NEW_YORK,
-      group_by=("team",), compare=True, previous=NY_LAST_MONTH),
-    Q("FCR last 7 days", "fcr", LAST_7_DAYS, tz=NEW_YORK),
-    Q("what's our NPS?", "nps", tz=NEW_YORK),
-    Q("daily FCR this week", "fcr", NY_THIS_WEEK, tz=NEW_YORK, trend="day"),
 ]
 
 
 def test_the_table_is_large_enough():
-    assert len(CASES) >= 230
+    assert len(CASES) >= 210
 
 
 @pytest.mark.parametrize(("text", "tz", "expected"), CASES)

@@ -117,6 +117,14 @@ REFUSALS = [
       suggestions_have=("csat by day this month", "csat by channel this month")),
     R("CSAT daily and weekly this month", message_has=("one step",),
       suggestions_mention=(("by day",), ("by week",))),
+    # a why with nothing to explain, or that cannot be split
+    R("why?", id="why-alone", message_has=("why did what change", "name the KPI"),
+      suggestions_have=("why did CSAT drop last week?",)),
+    R("why is tier 1 lower than tier 2 in CSAT", message_has=("between two periods",),
+      suggestions_have=("csat by tier last week",)),
+    R("why did median FRT rise last week", message_has=("median", "mean")),
+    R("why did FCR drop by day last week", message_has=("not a trend",),
+      suggestions_have=("fcr by day",)),
 ]
 
 
