@@ -17,9 +17,18 @@ Jobs, each under a stable id:
 - `surveys`: every KPIBOT_SURVEY_CHECK_MINUTES, surveys for tickets with a Slack thread found
   solved (imported from a helpdesk, or resolved while kpibot was away), expired surveys closed.
 - `helpdesk-sync`: every KPIBOT_SYNC_MINUTES when a helpdesk (Zendesk, Freshdesk) is configured,
-  what changed there since the last sync (kpi_engine/ingest/helpdesk/sync.py).
+  what changed there since the last sync (kpi_engine/ingest/helpdesk/sync.py); a job newly
+  scheduled runs first at once, not after its first interval.
+
 - `heartbeat`: every minute (and at start), this scheduler's row in `scheduler_heartbeats`
   (host, pid, when last seen; rows gone quiet for a week are dropped), for `kpibot doctor`.
+
+At start, beside the jobs (a thread of its own, which a stop waits for like a job): when
+business hours are in use (readings were stored) and the configured calendars changed since —
+a restart with new KPIBOT_BUSINESS_HOURS, KPIBOT_HOLIDAYS or team calendars — every ticket's
+business clock readings are recomputed (`refresh_calendars`), rather than by the first
+business-hours question; the engine does it there too, for a process without a scheduler
+(`KpiEngine.calendars`).
 
 Syncing keeps a job whose schedule did not change, with its stored next run time: re-adding
 it with `replace_existing` would compute the next run from now and silently drop a run missed
@@ -180,11 +189,17 @@ class DigestScheduler:
         global _running
         _running = self
         self.scheduler.start(paused=True)
+        now = datetime.now(timezone.utc)
         for job_id, (function, trigger) in self._fixed_jobs.items():
-            self._ensure(job_id, function, trigger, name=job_id)
+            self._ensure(job_id, function, trigger, name=job_id,
+                         first_run=now if job_id == HELPDESK_JOB else None)
         self.sync()
         self.beat()
         self.scheduler.resume()
+        self.calendars_thread = threading.Thread(
+            target=self.run, args=(DigestScheduler.refresh_calendars,),
+            name="kpibot-calendars", daemon=True)
+        self.calendars_thread.start()
         logger.info("kpibot scheduler: %d digest(s) scheduled",
                     len(self._digest_jobs()))
 
@@ -240,6 +255,29 @@ class DigestScheduler:
             logger.warning("could not record the scheduler's heartbeat: %s",
                            type(error).__name__)
 
+    def refresh_calendars(self):
+        """Recompute the stored business clock readings when the configured calendars are
+        not those they were computed with; nothing while business hours were never used (the
+        first business-hours question computes them). The report, or None. A calendar that
+        cannot be read is logged: the questions say it to whoever asks."""
+        from kpi_engine.calendars import configured_calendars, ensure_current, stored_calendars
+        from kpi_engine.errors import UserError
+
+        db = self.services.engine.db
+        try:
+            with db.connect() as connection:
+                if stored_calendars(connection) is None:
+                    return None
+            report = ensure_current(db, configured_calendars(self.services.settings))
+        except UserError as error:
+            logger.warning("business calendars: %s", error.message)
+            return None
+        if report is not None:
+            logger.info("business calendars %s changed: %d tickets' readings recomputed in "
+                        "%.1f s", ", ".join(report.calendars), report.tickets_changed,
+                        report.seconds)
+        return report
+
     def sync(self) -> None:
         """Add, change or remove `digest:` jobs to match the stored digests."""
         wanted = {DIGEST_JOB_PREFIX + definition.id: definition
@@ -257,16 +295,20 @@ class DigestScheduler:
                 if job.id.startswith(DIGEST_JOB_PREFIX)]
 
     def _ensure(self, job_id: str, function, trigger, *, args=(), name: str,
-                misfire_grace_time: int | None = None) -> None:
-        """The job as wanted; one already stored with the same schedule keeps its next run."""
+                misfire_grace_time: int | None = None,
+                first_run: datetime | None = None) -> None:
+        """The job as wanted; one already stored with the same schedule keeps its next run.
+        `first_run`: when a job added (or changed) now first runs, rather than its trigger's
+        next time."""
         grace = misfire_grace_time if misfire_grace_time is not None else self.grace
         existing = self.scheduler.get_job(job_id)
         if existing is not None and _same_schedule(existing.trigger, trigger) \
                 and list(existing.args) == list(args) and existing.misfire_grace_time == grace:
             return
+        first = {"next_run_time": first_run} if first_run is not None else {}
         self.scheduler.add_job(function, trigger, args=list(args), id=job_id, name=name,
                                replace_existing=True, coalesce=True,
-                               misfire_grace_time=grace, max_instances=1)
+                               misfire_grace_time=grace, max_instances=1, **first)
         if job_id.startswith(DIGEST_JOB_PREFIX):
             logger.info("%s scheduled: next run %s", name,
                         self.scheduler.get_job(job_id).next_run_time)

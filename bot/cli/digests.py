@@ -38,12 +38,15 @@ def digest_group() -> None:
               help="A KPI's floor: an alert when it no longer holds; repeat.")
 @click.option("--change-alert", "change_alerts", multiple=True, metavar="'csat:10pts'",
               help="Alert on a move for the worse against the previous 7 days; repeat.")
+@click.option("--business-hours", "business_hours", default="", metavar="frt,resolution_time",
+              help="The KPIs among --kpis counted in business hours only (frt, "
+                   "resolution_time, service_level), comma-separated.")
 @click.option("--replace", "replace_existing", is_flag=True,
               help="Replace a digest of the same name.")
 @click.option("--json", "as_json", is_flag=True)
 @common_options
 def add_command(name, channel, at, days, period, kpis, where, targets, thresholds,
-                change_alerts, replace_existing, as_json, settings):
+                change_alerts, business_hours, replace_existing, as_json, settings):
     """Add a digest, posted at --at in the zone of --tz (KPIBOT_TZ by default)."""
     from kpi_engine.digests.definitions import definition_from_parts
 
@@ -51,6 +54,7 @@ def add_command(name, channel, at, days, period, kpis, where, targets, threshold
               "period": period, "where": list(where)}
     definition = definition_from_parts(fields, kpis.split(","), targets=targets,
                                        thresholds=thresholds, change_alerts=change_alerts,
+                                       business_hours=business_hours.split(","),
                                        default_tz=settings.tz)
     stored = _store(settings).add(definition, replace_existing=replace_existing)
     if as_json:
@@ -185,7 +189,9 @@ def _summary(definition, settings) -> str:
     from kpi_engine.settings import workspace_now
 
     parts = [f"in {definition.channel_id}", describe_schedule(definition),
-             f"covers {definition.period}", ", ".join(k.metric for k in definition.kpis)]
+             f"covers {definition.period}",
+             ", ".join(k.metric + " in business hours" * k.business_hours
+                       for k in definition.kpis)]
     if definition.filters:
         parts.append(describe_filters(definition.filters))
     alerts = sum(1 for kpi in definition.kpis if kpi.alerts)

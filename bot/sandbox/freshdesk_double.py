@@ -4,7 +4,8 @@ answering like Freshdesk's REST API v2 for what kpibot's sync reads —
 
 - `/api/v2/tickets`: `updated_since`, `order_by=updated_at`, `order_type`, `per_page` (at most
   100), `page` (at most `max_page`, 300 as Freshdesk's, else a 400 validation error),
-  `include=requester,stats`; a `Link: <…>; rel="next"` header on a full page;
+  `include=requester,stats`; a `Link: <…>; rel="next"` header on a full page; deleted and spam
+  tickets left out unless `filter=deleted` or `filter=spam` asks for them alone;
 - `/api/v2/surveys/satisfaction_ratings`: `created_since`, `per_page`, `page`;
 - `/api/v2/agents` and `/api/v2/groups`: `per_page`, `page`;
 
@@ -46,6 +47,13 @@ class FreshdeskDouble(ApiDouble):
         with self.lock:
             self.tickets[ticket["id"]] = ticket
 
+    def mark(self, ticket_id: int, kind: str, at: str) -> None:
+        """Delete a ticket (`kind` "deleted") or mark it spam ("spam") at `at`, as an agent
+        would: it leaves the ticket list, its updated_at moves."""
+        with self.lock:
+            self.tickets[ticket_id] = dict(self.tickets[ticket_id], **{kind: True},
+                                           updated_at=at)
+
     def route(self, path: str, query: dict[str, str]):
         try:
             per_page = int(query.get("per_page", 30))
@@ -82,8 +90,15 @@ class FreshdeskDouble(ApiDouble):
     def _tickets(self, query: dict[str, str]) -> list[dict]:
         since = query.get("updated_since")
         include = set(filter(None, query.get("include", "").split(",")))
+        wanted = query.get("filter")
+        if wanted not in (None, "deleted", "spam"):
+            wanted = ""  # another predefined filter: nothing kpibot asks for
         found = [t for t in self.tickets.values()
-                 if since is None or _at(t["updated_at"]) >= _at(since)]
+                 if (since is None or _at(t["updated_at"]) >= _at(since))
+                 and (t.get("deleted") is True if wanted == "deleted"
+                      else t.get("spam") is True and t.get("deleted") is not True
+                      if wanted == "spam"
+                      else wanted is None and not t.get("deleted") and not t.get("spam"))]
         key = query.get("order_by", "created_at")
         found.sort(key=lambda t: (_at(t[key]), t["id"]),
                    reverse=query.get("order_type", "desc") == "desc")

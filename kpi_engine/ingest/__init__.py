@@ -1,5 +1,7 @@
 """ingest/: bringing tickets and survey answers in from outside — the canonical CSV importer
-(canonical.py: `import_csv` → `ImportReport`, with its `BadRow`s), the validation of each row
+(canonical.py: `import_csv` → `ImportReport`, with its `BadRow`s; where its rows come from,
+sources.py; the checks that need the whole file, checks.py; the merge into the tables,
+merging.py; what it reports, reporting.py), the validation of each row
 (rows.py, one value at a time in values.py) and the staging tables an import loads into
 (staging.py); any other helpdesk's CSV export read through a mapping file in front of it
 (mapped.py: `import_mapped`; the map, column_map.py: `load_map` → `ColumnMap`; its timestamps,

@@ -8,7 +8,9 @@ Source `freshdesk`, id the ticket id. Status, priority and source codes are mapp
 tables below (FRESHDESK_STATUSES and FRESHDESK_SOURCES map others); a survey rating becomes a
 CSAT answer 1–5 by its code (103 → 5 … -103 → 1, on every scale). The live sync is incremental
 by `updated_since`, the last `updated_at` seen being the cursor; the API's page limit is met by
-moving `updated_since` forward rather than paging on.
+moving `updated_since` forward rather than paging on. The ticket list leaves deleted and spam
+tickets out, so the sync also reads `filter=deleted` and `filter=spam` (same cursor rule), and
+removes what it finds there.
 """
 
 from __future__ import annotations
@@ -199,7 +201,8 @@ class FreshdeskVendor(Vendor):
         start = self.settings.sync_start or DEFAULT_START
         if start.tzinfo is None:
             start = start.replace(tzinfo=timezone.utc)
-        return [_Tickets(start), _Ratings(start)]
+        return [_Tickets(start), _Removed(start, "deleted"), _Removed(start, "spam"),
+                _Ratings(start)]
 
 
 VENDOR = FreshdeskVendor
@@ -280,6 +283,7 @@ class _Tickets(Stream):
     shares those seconds does the page number grow."""
 
     name = "tickets"
+    what = "tickets"
 
     def __init__(self, start: datetime) -> None:
         self.since = start
@@ -287,16 +291,21 @@ class _Tickets(Stream):
     def start(self) -> dict:
         return {"updated_since": _iso(self.since), "page": 1}
 
+    def params(self, cursor: dict) -> dict:
+        return {"updated_since": cursor["updated_since"], "order_by": "updated_at",
+                "order_type": "asc", "per_page": PER_PAGE, "page": cursor["page"],
+                "include": "requester,stats"}
+
+    def listed(self, body: list) -> list:
+        """The tickets of a page as the mapping reads them."""
+        return body
+
     def fetch(self, client: HelpdeskClient, cursor: dict) -> Fetched:
-        params = {"updated_since": cursor["updated_since"], "order_by": "updated_at",
-                  "order_type": "asc", "per_page": PER_PAGE, "page": cursor["page"],
-                  "include": "requester,stats"}
-        body = client.get(TICKETS_PATH, params)
+        body = client.get(TICKETS_PATH, self.params(cursor))
         if not isinstance(body, list):
             raise HelpdeskError("Freshdesk answered GET /api/v2/tickets without a list")
-        page = Page("Freshdesk API",
-                    f"tickets updated since {cursor['updated_since']}, page {cursor['page']}",
-                    body)
+        page = Page("Freshdesk API", f"{self.what} updated since {cursor['updated_since']}, "
+                                     f"page {cursor['page']}", self.listed(body))
         since = timestamp(cursor["updated_since"], "updated_since")
         last = _latest(body, "updated_at")
         moved = last - _SECOND if last is not None else since
@@ -309,6 +318,28 @@ class _Tickets(Stream):
                                 f"updated at {cursor['updated_since']}: past its page limit")
         return Fetched(page, {"updated_since": cursor["updated_since"],
                               "page": cursor["page"] + 1}, False)
+
+
+class _Removed(_Tickets):
+    """The tickets deleted (`filter=deleted`) or marked spam (`filter=spam`) since the
+    cursor: Freshdesk's ticket list leaves them out, so a ticket synced before and deleted
+    later is seen only here; each is removed as a deleted Zendesk ticket is. Paged as the
+    tickets are (updated_at moves when a ticket is deleted); a ticket restored later comes
+    back with the tickets."""
+
+    def __init__(self, start: datetime, kind: str) -> None:
+        super().__init__(start)
+        self.name = self.kind = kind
+        self.what = f"tickets marked {kind}"
+
+    def params(self, cursor: dict) -> dict:
+        params = super().params(cursor)
+        del params["include"]
+        return params | {"filter": self.kind}
+
+    def listed(self, body: list) -> list:
+        return [dict(ticket, **{self.kind: True}) if isinstance(ticket, dict) else ticket
+                for ticket in body]
 
 
 class _Ratings(Stream):

@@ -40,6 +40,12 @@ class Backend:
         if name is not None:
             self.name = name
 
+    @classmethod
+    def imports(cls) -> bool:
+        """Whether an import can write through this backend: it has its own bulk load
+        (`write`) and upsert (`insert`)."""
+        return cls.write is not Backend.write and cls.insert is not Backend.insert
+
     # -- SQL fragments ------------------------------------------------------------------------
 
     def seconds_between(self, later: sa.ColumnElement,

@@ -130,3 +130,54 @@ def test_run_without_a_token_says_what_to_set(url, capsys, monkeypatch):
            "--kpis", "fcr")
     code, _, err = kpibot(capsys, monkeypatch, url, "digest", "run", "A")
     assert code == 1 and "SLACK_BOT_TOKEN is not set" in err
+
+
+def test_add_with_business_hours_counts_that_kpi_in_business_hours(sqlite_db, capsys,
+                                                                    monkeypatch):
+    """`--business-hours frt`: the digest's FRT in business hours (the default calendar:
+    Mon–Fri 09:00–17:00 in the workspace zone, UTC), its resolution time in calendar time. A
+    09:00 digest on Saturdays covers Friday 20 Nov: X created 16:30, answered 18:00 (90 min;
+    30 in business hours), solved 18:30; Y created 10:00, answered 10:20 (20 min; 20), solved
+    11:00. FRT in business hours (30 + 20) / 2 = 25 min (the target of 30 min met);
+    resolution time (120 + 60) / 2 = 90 min."""
+    from datetime import datetime, timezone
+
+    from tests.builders import add_tickets
+
+    utc = timezone.utc
+    add_tickets(sqlite_db,
+                dict(id="X", created_at=datetime(2026, 11, 20, 16, 30, tzinfo=utc),
+                     first_response_at=datetime(2026, 11, 20, 18, tzinfo=utc),
+                     solved_at=datetime(2026, 11, 20, 18, 30, tzinfo=utc), status="solved"),
+                dict(id="Y", created_at=datetime(2026, 11, 20, 10, tzinfo=utc),
+                     first_response_at=datetime(2026, 11, 20, 10, 20, tzinfo=utc),
+                     solved_at=datetime(2026, 11, 20, 11, tzinfo=utc), status="solved"))
+    url = sqlite_db.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("KPIBOT_TZ", "UTC")
+    code, out, err = kpibot(capsys, monkeypatch, url, "digest", "add", "Friday", "--channel",
+                            "C1", "--at", "09:00", "--days", "sat", "--kpis",
+                            "frt,resolution_time", "--business-hours", "frt", "--target",
+                            "frt<=30min")
+    assert code == 0, err
+    assert "frt in business hours, resolution_time ·" in out
+    code, out, _ = kpibot(capsys, monkeypatch, url, "digest", "list", "--json")
+    assert json.loads(out)[0]["kpis"] == [
+        {"metric": "frt", "target": "<= 30min", "business_hours": True}, "resolution_time"]
+    code, out, _ = kpibot(capsys, monkeypatch, url, "digest", "preview", "Friday", "--json")
+    frt, resolution = json.loads(out)["kpis"]
+    assert (frt["value"], frt["n"]) == (25 * 60, 2)
+    assert frt["business_hours"]["calendar"].startswith("Mon–Fri 09:00–17:00 UTC")
+    assert (resolution["value"], resolution["n"]) == (90 * 60, 2)
+    assert "business_hours" not in resolution
+
+
+def test_business_hours_for_a_kpi_that_is_no_time_is_one_line(url, capsys, monkeypatch):
+    code, out, err = kpibot(capsys, monkeypatch, url, "digest", "add", "X", "--channel", "C1",
+                            "--at", "09:00", "--kpis", "csat,frt", "--business-hours", "csat")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "csat is not counted in business hours" in err
+    code, out, err = kpibot(capsys, monkeypatch, url, "digest", "add", "X", "--channel", "C1",
+                            "--at", "09:00", "--kpis", "frt", "--business-hours",
+                            "resolution_time")
+    assert code == 1 and "resolution_time is not among the KPIs" in err
+    assert kpibot(capsys, monkeypatch, url, "digest", "list")[1].startswith("no digests yet")

@@ -18,7 +18,7 @@ from kpi_engine.calendars import configured_calendars, ensure_current, recompute
 from kpi_engine.desk.conversations import Role, SupportChannel, SupportDesk
 from kpi_engine.engine import KpiEngine
 from kpi_engine.ingest import import_csv
-from kpi_engine.periods import parse_period
+from kpi_engine.periods import parse_period, period_from_bounds
 from kpi_engine.query import KpiQuery
 from kpi_engine.storage.schema import business_calendars, tickets
 from tests.builders import NOW, add_tickets, make_settings
@@ -195,3 +195,33 @@ def test_the_next_business_question_after_a_change_recomputes_by_itself(db):
         pytest.approx((4 * HOUR + 2 * HOUR + 45 * 60) / 2)
     with db.connect() as connection:
         assert stored_calendars(connection).workspace.hours == "mon-fri 08:00-18:00"
+
+
+def test_split_shifts_and_a_public_holiday_by_hand_on_every_backend(db):
+    """Mon–Fri 09:00–12:00 and 13:00–17:00 in Berlin with DE-BE's holidays; Labour Day, Fri 1
+    May 2026, is one (CEST, UTC+2):
+      H  Thu 30 Apr 16:00 → reply Mon 4 May 09:30: Thu 1 h + Fri 0 + weekend 0 + Mon 0.5 h
+         = 1.5 h; solved Mon 14:00: 1 h + Mon 09–12 3 h + 13–14 1 h = 5 h.
+      L  Tue 5 May 11:30 → reply 13:30, across lunch: 0.5 h + 0.5 h = 1 h; solved Wed 6 May
+         12:45 (in the break): Tue 0.5 + 4 h, Wed 3 h = 7.5 h.
+      B  Tue 5 May 12:10 → reply 12:50, both in the break: 0.
+    FRT (1.5 + 1 + 0) / 3 h = 50 min; resolution time (5 + 7.5) / 2 h = 6 h 15."""
+    def at(month, day, hour, minute=0):
+        return datetime(2026, month, day, hour, minute, tzinfo=BERLIN)
+
+    add_tickets(
+        db,
+        dict(id="H", created_at=at(4, 30, 16), first_response_at=at(5, 4, 9, 30),
+             solved_at=at(5, 4, 14), status="solved"),
+        dict(id="L", created_at=at(5, 5, 11, 30), first_response_at=at(5, 5, 13, 30),
+             solved_at=at(5, 6, 12, 45), status="solved"),
+        dict(id="B", created_at=at(5, 5, 12, 10), first_response_at=at(5, 5, 12, 50)))
+    split = settings(business_hours="mon-fri 09:00-12:00,13:00-17:00")
+    period = period_from_bounds("2026-04-27", "2026-05-10", now=NOW)
+    kpi = KpiEngine(db, split)
+    assert kpi.run(KpiQuery(metric="frt", period=period, business_hours=True)).value == \
+        pytest.approx(50 * 60)
+    assert kpi.run(KpiQuery(metric="resolution_time", period=period,
+                            business_hours=True)).value == pytest.approx(6.25 * HOUR)
+    assert durations(db) == {"B": (0, None), "H": (1.5 * HOUR, 5 * HOUR),
+                             "L": (HOUR, 7.5 * HOUR)}

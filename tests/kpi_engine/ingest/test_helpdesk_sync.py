@@ -267,7 +267,7 @@ def test_freshdesk_sync_moves_updated_since_forward_page_by_page(db):
     desk = freshdesk_desk(250)
     with FreshdeskDouble(desk=desk) as double:
         report = sync_once(db, _freshdesk_settings(double), "freshdesk", backoff=FAST)
-        queries = [r.query for r in double.paths("/api/v2/tickets")]
+        queries = [r.query for r in double.paths("/api/v2/tickets") if "filter" not in r.query]
     assert [(q["updated_since"], q["page"]) for q in queries] == [
         ("2000-01-01T00:00:00Z", "1"), ("2026-10-01T01:38:59Z", "1"),
         ("2026-10-01T03:17:59Z", "1")]
@@ -283,6 +283,54 @@ def test_freshdesk_sync_moves_updated_since_forward_page_by_page(db):
     assert agents == {f"Agent {n}" for n in range(10)}  # names from /api/v2/agents
 
 
+def test_freshdesk_tickets_deleted_or_marked_spam_after_a_sync_are_removed(db):
+    """Freshdesk's ticket list leaves deleted and spam tickets out: the next sync finds them
+    under filter=deleted and filter=spam and removes them, with their survey answers."""
+    desk = freshdesk_desk(5)
+    desk["ratings"] = [{"id": 70_002, "ticket_id": 2, "survey_id": 1, "feedback": None,
+                        "ratings": {"default_question": 103},
+                        "created_at": "2026-10-02T00:00:00Z",
+                        "updated_at": "2026-10-02T00:00:00Z"}]
+    with FreshdeskDouble(desk=desk) as double:
+        settings = _freshdesk_settings(double)
+        sync_once(db, settings, "freshdesk", backoff=FAST)
+        assert _ids(db, "freshdesk") == ["1", "2", "3", "4", "5"]
+        double.mark(2, "deleted", "2026-12-01T10:00:00Z")
+        double.mark(4, "spam", "2026-12-01T11:00:00Z")
+        report = sync_once(db, settings, "freshdesk", backoff=FAST).streams
+        assert (report["deleted"].tickets_removed, report["spam"].tickets_removed) == (1, 1)
+        assert _ids(db, "freshdesk") == ["1", "3", "5"]
+        with db.connect() as connection:
+            assert connection.execute(sa.select(survey_responses.c.ticket_id)).all() == []
+        asked = [r.query for r in double.paths("/api/v2/tickets") if "filter" in r.query]
+        assert {(q["filter"], q["order_by"], q["order_type"]) for q in asked} == {
+            ("deleted", "updated_at", "asc"), ("spam", "updated_at", "asc")}
+        again = sync_once(db, settings, "freshdesk", backoff=FAST).streams
+        assert again["deleted"].tickets_removed == again["spam"].tickets_removed == 0
+        assert _ids(db, "freshdesk") == ["1", "3", "5"]
+    # the last deletion's updated_at less a second, as for the tickets
+    assert read_cursor(db, "freshdesk", "deleted") == {"updated_since": "2026-12-01T09:59:59Z",
+                                                       "page": 1}
+
+
+def test_freshdesk_5xx_mid_stream_stops_and_the_next_sync_resumes(db):
+    with FreshdeskDouble(desk=freshdesk_desk(250)) as double:
+        settings = _freshdesk_settings(double)
+        later = lambda path, query: (path == "/api/v2/tickets" and "filter" not in query  # noqa: E731
+                                     and query["updated_since"] != "2000-01-01T00:00:00Z")
+        double.fail(503, times=5, match=later)  # the second page: 1 + 4 retries
+        with pytest.raises(HelpdeskUnavailable, match=r"^Freshdesk kept failing: 503 "):
+            sync_once(db, settings, "freshdesk", backoff=FAST)
+        assert _ids(db, "freshdesk") == [str(n) for n in range(1, 101)]  # page 1 written
+        saved = read_cursor(db, "freshdesk", "tickets")
+        assert saved == {"updated_since": "2026-10-01T01:38:59Z", "page": 1}
+        before = len(double.paths("/api/v2/tickets"))
+        sync_once(db, settings, "freshdesk", backoff=FAST)
+        resumed = double.paths("/api/v2/tickets")[before]
+        assert resumed.query["updated_since"] == saved["updated_since"]
+    assert _ids(db, "freshdesk") == [str(n) for n in range(1, 251)]  # every ticket once
+
+
 def test_freshdesk_tickets_sharing_one_second_are_paged_through(sqlite_db):
     desk = freshdesk_desk(150)
     for ticket in desk["tickets"]:
@@ -290,7 +338,7 @@ def test_freshdesk_tickets_sharing_one_second_are_paged_through(sqlite_db):
     with FreshdeskDouble(desk=desk) as double:
         sync_once(sqlite_db, _freshdesk_settings(double), "freshdesk", backoff=FAST)
         pages = [(r.query["updated_since"], r.query["page"])
-                 for r in double.paths("/api/v2/tickets")]
+                 for r in double.paths("/api/v2/tickets") if "filter" not in r.query]
     assert pages == [("2000-01-01T00:00:00Z", "1"), ("2026-10-01T23:59:59Z", "1"),
                      ("2026-10-01T23:59:59Z", "2")]
     assert len(_ids(sqlite_db, "freshdesk")) == 150

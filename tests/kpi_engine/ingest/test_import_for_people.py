@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-import kpi_engine.ingest.canonical as canonical
+import kpi_engine.ingest.reporting as reporting
 from kpi_engine.errors import ImportRejected
 from kpi_engine.ingest import BadRow, RowWarning, import_csv
 from kpi_engine.storage.schema import survey_requests, survey_responses, tickets
@@ -252,7 +252,7 @@ def test_a_survey_answered_before_its_stored_ticket_was_created(db, tmp_path):
 
 def test_warnings_are_capped_but_all_counted_and_a_bad_rows_are_not_repeated(
         sqlite_db, tmp_path, monkeypatch):
-    monkeypatch.setattr(canonical, "MAX_REPORTED_BAD_ROWS", 2)
+    monkeypatch.setattr(reporting, "MAX_REPORTED_BAD_ROWS", 2)
     future = "2026-12-01T00:00:00Z"
     path = write(tmp_path, "tickets.csv", HEADER,
                  *(ticket(id=f"F{n}", created_at=future) for n in range(4)),

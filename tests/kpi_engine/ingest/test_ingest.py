@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-import kpi_engine.ingest.canonical as ingest
+import kpi_engine.ingest.merging as merging
+import kpi_engine.ingest.reporting as reporting
 from kpi_engine.errors import ImportRejected, UserError
 from kpi_engine.ingest import BadRow, ImportReport, import_csv
 from kpi_engine.storage.schema import (
@@ -391,7 +392,7 @@ def test_bad_rows_are_reported_in_line_order_however_found(db, tmp_path):
 
 
 def test_at_most_max_reported_bad_rows_but_all_counted(sqlite_db, tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_REPORTED_BAD_ROWS", 3)
+    monkeypatch.setattr(reporting, "MAX_REPORTED_BAD_ROWS", 3)
     bad = ticket(created_at="2026-11-02")  # a date only: no UTC offset
     path = write(tmp_path, "tickets.csv", HEADER, T2, T2, bad, T2, bad, bad)
 
@@ -573,7 +574,7 @@ def _schema_objects(engine: sa.Engine) -> list:
 
 def test_bulk_load_into_an_empty_table_keeps_indexes_and_constraints(db, tmp_path, monkeypatch):
     # On PostgreSQL, a large load into empty tables rebuilds indexes after it; make "large" 1.
-    monkeypatch.setattr(ingest, "BULK_LOAD_MIN_ROWS", 1)
+    monkeypatch.setattr(merging, "BULK_LOAD_MIN_ROWS", 1)
     inspectable = db.dialect.name in ("postgresql", "sqlite")  # duckdb-engine cannot reflect these
     before = _schema_objects(db) if inspectable else None
 

@@ -1,0 +1,1 @@
+"""Tests of kpi_engine.sql: its dialects."""
