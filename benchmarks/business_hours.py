@@ -21,6 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from benchmarks.databases import DATA, empty_database
 from kpi_engine.calendars import configured_calendars, recompute
 from kpi_engine.engine import KpiEngine
 from kpi_engine.ingest import import_csv
@@ -31,7 +32,6 @@ from kpi_engine.settings import Settings
 from kpi_engine.storage.database import create_database_engine, migrate
 
 END = datetime(2026, 11, 22, 14, 5, tzinfo=timezone.utc)
-DATA = Path(__file__).resolve().parent / "data"
 CALENDAR = {"business_hours": "mon-fri 09:00-12:00,13:00-17:00", "business_tz": "Europe/Berlin",
             "holidays": "DE-BE,2026-12-24"}
 CHANGED = {"business_hours": "mon-fri 08:00-18:00; sat 10:00-14:00",
@@ -42,18 +42,14 @@ QUERIES = (("frt", "last 30 days", {}), ("frt", "last 7 days", {}),
 
 
 def fresh(url: str, tickets: int) -> str:
+    """An empty database on the backend of `url`: kpibot_bh_<N> beside a PostgreSQL URL's
+    database, else the file of the URL."""
     parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() == "postgresql":
-        name = f"kpibot_bh_{tickets}"
-        admin = sa.create_engine(parsed, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        return parsed.set(database=name).render_as_string(hide_password=False)
-    path = Path(parsed.database)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        return empty_database(backend, f"kpibot_bh_{tickets}", url)
     for suffix in ("", "-wal", "-shm", ".wal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+        Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
     return url
 
 

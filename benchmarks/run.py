@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -19,18 +18,12 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import sqlalchemy as sa
-
+from benchmarks.databases import DATA, POSTGRES_URL, empty_database
 from kpi_engine.samples.data import SampleSpec, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "benchmarks" / "data"
 RESULTS = ROOT / "benchmarks" / "results"
 END = datetime(2026, 11, 22, 14, 5, tzinfo=timezone.utc)
-POSTGRES_URL = os.environ.get(
-    "KPIBOT_BENCH_POSTGRES_URL",
-    os.environ.get("KPIBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
-)
 
 
 def dataset(tickets: int) -> tuple[Path, Path]:
@@ -48,19 +41,8 @@ def dataset(tickets: int) -> tuple[Path, Path]:
 
 def fresh_database(backend: str, tickets: int) -> str:
     """The URL of an empty database for one run."""
-    if backend == "sqlite":
-        path = DATA / f"bench-{tickets}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    base = sa.engine.make_url(POSTGRES_URL)
-    name = f"kpibot_bench_{tickets}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    return empty_database(backend, f"kpibot_bench_{tickets}" if backend == "postgresql"
+                          else f"bench-{tickets}")
 
 
 def run_workload(backend: str, tickets: int, repeat: int) -> dict:

@@ -18,15 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import statistics
 import sys
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 import sqlalchemy as sa
 
+from benchmarks.databases import DATA, empty_database
 from kpi_engine.engine import KpiEngine
 from kpi_engine.periods import parse_period
 from kpi_engine.query import KpiQuery
@@ -34,12 +33,7 @@ from kpi_engine.settings import Settings
 from kpi_engine.storage.database import create_database_engine, migrate, open_database
 
 END = datetime(2026, 11, 22, 14, 5, tzinfo=timezone.utc)
-DATA = Path(__file__).resolve().parent / "data"
 GOAL = 3.0
-POSTGRES_URL = os.environ.get(
-    "KPIBOT_BENCH_POSTGRES_URL",
-    os.environ.get("KPIBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
-)
 # (KPI, period): a ratio of tickets, a survey ratio, a mean, a count, over a week and a month
 QUESTIONS = (("fcr", "last week"), ("csat", "last week"), ("frt", "last week"),
              ("ticket_volume", "last week"), ("frt", "last month"))
@@ -100,21 +94,8 @@ def fresh_database(backend: str, tickets: int) -> str:
     if not (tickets_csv.exists() and surveys_csv.exists()):
         folder.mkdir(parents=True, exist_ok=True)
         write_csv(SampleSpec(tickets=tickets, end=END), tickets_csv, surveys_csv)
-    if backend == "postgresql":
-        base = sa.engine.make_url(POSTGRES_URL)
-        name = f"kpibot_why_{tickets}"
-        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = base.set(database=name).render_as_string(hide_password=False)
-    else:
-        suffix = "db" if backend == "sqlite" else "duckdb"
-        path = DATA / f"why-{tickets}.{suffix}"
-        for extra in ("", "-wal", "-shm", ".wal"):
-            Path(f"{path}{extra}").unlink(missing_ok=True)
-        url = f"{backend}:///{path}"
+    url = empty_database(backend, f"kpibot_why_{tickets}" if backend == "postgresql"
+                         else f"why-{tickets}")
     db = create_database_engine(url)
     migrate(db)
     started = time.perf_counter()
