@@ -9,10 +9,11 @@ stored (the readings computed as the tickets are staged).
                                   [--postgres-url postgresql+psycopg://…] [--repeat 1]
 
 Prints one JSON object: for each backend and run the wall time, the CPU time of the kpibot
-process and (PostgreSQL on this machine) of the server process that served it, tickets/s of
-each, and the load average. The pages are generated once and kept in
-benchmarks/data/zendesk-N/; the databases are made afresh (PostgreSQL: kpibot_bench_zendesk_N
-beside the database of the URL; SQLite: a file in benchmarks/data/).
+process (with the process that reads the pages for it, on PostgreSQL) and (PostgreSQL on this
+machine) of the server process that served it, tickets/s of each, and the load average — other
+work on the machine shows in the wall time, not in the CPU times. The pages are generated once
+and kept in benchmarks/data/zendesk-N/; the databases are made afresh (PostgreSQL:
+kpibot_bench_zendesk_N beside the database of the URL; SQLite: a file in benchmarks/data/).
 
 The tickets are those of `zendesk_desk` (bot/sandbox/zendesk_double.py) — the same random
 draws in the same order, so the same tickets for the same seed — generated a page at a time,

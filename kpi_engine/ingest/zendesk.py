@@ -63,6 +63,7 @@ ESCALATION_TAG = "escalated"
 MAX_COMMENT = 2000
 TAG_CACHE = 10_000  # the distinct lists of tags whose reading is kept
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MAX_AGENT, _MAX_TEAM, _MAX_CUSTOMER = MAX_TEXT["agent"], MAX_TEXT["team"], MAX_TEXT["customer"]
 
 
 class ZendeskVendor(Vendor):
@@ -81,8 +82,7 @@ class ZendeskVendor(Vendor):
         if not isinstance(data, dict):
             yield BadItem(page.file, page.where, _not_a_page(data))
             return
-        for user in _objects(data, "users"):
-            people.add_user(user.get("id"), user.get("name"), user.get("email"))
+        people.add_users(data.get("users"))
         for group in _objects(data, "groups"):
             people.add_group(group.get("id"), group.get("name"))
         if "tickets" in data:
@@ -118,15 +118,22 @@ class ZendeskVendor(Vendor):
                               None if key is None else str(key))
 
     def _ticket(self, raw: Any, metrics: dict, people: People) -> MappedTicket | Removal:
-        """One ticket as the canonical record (fast paths first; every other value goes
-        through the checks of items.py, which name what is wrong)."""
+        """One ticket as the canonical record (fast paths first, for the values as Zendesk
+        writes them; every other value goes through the checks of items.py, which name what is
+        wrong)."""
         if type(raw) is not dict:
             raise ItemError("is not a ticket object")
         get = raw.get
         raw_id = get("id")
         ticket_id = str(raw_id) if type(raw_id) is int else identifier(raw_id, "the ticket id")
         created_text = get("created_at")
-        updated = _time(get("updated_at") or created_text, ticket_id, "updated_at")
+        updated_text = get("updated_at") or created_text
+        try:
+            updated = _from_iso(updated_text)
+            if updated.tzinfo is None:
+                raise ValueError
+        except (TypeError, ValueError):
+            updated = _time(updated_text, ticket_id, "updated_at")
         status = get("status")
         if status == "deleted":
             return Removal(ticket_id, updated)
@@ -145,10 +152,29 @@ class ZendeskVendor(Vendor):
             raise ItemError(f"ticket {ticket_id} has no metric set on its page: export with "
                             f"include={SIDELOADS}")
         mget = metric.get
-        reply_calendar, reply_business = _minutes_pair(
-            mget("reply_time_in_minutes"), ticket_id, "reply_time_in_minutes")
-        resolution_calendar, resolution_business = _minutes_pair(
-            mget("full_resolution_time_in_minutes"), ticket_id, "full_resolution_time_in_minutes")
+        reply = mget("reply_time_in_minutes")
+        if type(reply) is dict:
+            reply_calendar, reply_business = reply.get("calendar"), reply.get("business")
+            if not ((reply_calendar is None or type(reply_calendar) is int
+                     and reply_calendar >= 0) and (reply_business is None or type(
+                         reply_business) is int and reply_business >= 0)):
+                reply_calendar, reply_business = _minutes_pair(
+                    reply, ticket_id, "reply_time_in_minutes")
+        else:
+            reply_calendar, reply_business = _minutes_pair(
+                reply, ticket_id, "reply_time_in_minutes")
+        resolution = mget("full_resolution_time_in_minutes")
+        if type(resolution) is dict:
+            resolution_calendar = resolution.get("calendar")
+            resolution_business = resolution.get("business")
+            if not ((resolution_calendar is None or type(resolution_calendar) is int
+                     and resolution_calendar >= 0) and (resolution_business is None or type(
+                         resolution_business) is int and resolution_business >= 0)):
+                resolution_calendar, resolution_business = _minutes_pair(
+                    resolution, ticket_id, "full_resolution_time_in_minutes")
+        else:
+            resolution_calendar, resolution_business = _minutes_pair(
+                resolution, ticket_id, "full_resolution_time_in_minutes")
         first = None if reply_calendar is None else created + _timedelta(0, 60 * reply_calendar)
         solved = None
         if mapped_status == "solved" or mapped_status == "closed":
@@ -156,7 +182,12 @@ class ZendeskVendor(Vendor):
             if not solved_text:
                 raise ItemError(f"ticket {ticket_id} is {status} but its metric set has no "
                                 "solved_at")
-            solved = _time(solved_text, ticket_id, "metric set solved_at")
+            try:
+                solved = _from_iso(solved_text)
+                if solved.tzinfo is None:
+                    raise ValueError
+            except (TypeError, ValueError):
+                solved = _time(solved_text, ticket_id, "metric set solved_at")
             if solved < created:
                 raise ItemError(f"ticket {ticket_id}: solved_at is before created_at")
         via = get("via")
@@ -175,7 +206,13 @@ class ZendeskVendor(Vendor):
                             "normal, high or urgent")
         raw_tags = get("tags")
         if raw_tags:
-            tags, tier, tagged = self._tags(raw_tags, ticket_id)
+            known = None
+            if type(raw_tags) is list:
+                try:
+                    known = self.tag_cache.get(tuple(raw_tags))
+                except TypeError:  # something unhashable in the list: clean_tags names it
+                    pass
+            tags, tier, tagged = known or self._tags(raw_tags, ticket_id)
         else:
             tags, tier, tagged = (), 1, False
         reopens = mget("reopens")
@@ -192,18 +229,23 @@ class ZendeskVendor(Vendor):
         pending: list = []
         users = people.users
         assignee = get("assignee_id")
-        agent = None if assignee is None else _agent(users.get(str(assignee)))
-        if agent is None and assignee is not None:
-            agent = _name(people, assignee, "agent", pending)
+        if assignee is None:
+            agent = None
+        else:
+            found = users.get(str(assignee))
+            agent = None if found is None else found[0] or found[1]
+            if agent is None:
+                agent = _name(people, assignee, "agent", pending)
         group = get("group_id")
         team = None if group is None else people.groups.get(str(group))
         if team is None and group is not None:
             team = _name(people, group, "team", pending)
         found = users.get(str(requester))
         customer = None if found is None else found[1]
-        if customer is None or len(customer) > MAX_TEXT["customer"]:
+        if customer is None or len(customer) > _MAX_CUSTOMER:
             customer = _name(people, requester, "customer", pending)
-        if len(agent or "") > MAX_TEXT["agent"] or len(team or "") > MAX_TEXT["team"]:
+        if (agent is not None and len(agent) > _MAX_AGENT) or (
+                team is not None and len(team) > _MAX_TEAM):
             agent, team = (bounded_text(agent, "agent"), bounded_text(team, "team"))
         return MappedTicket(
             (SOURCE, ticket_id, created, first, solved, mapped_status, channel, priority, tier,
@@ -311,11 +353,6 @@ def _minutes_pair(value: Any, ticket_id: str, key: str) -> tuple[int | None, int
     return calendar, business
 
 
-def _agent(found: tuple[str | None, str | None] | None) -> str | None:
-    """An agent's name from a user's (name, email): the name, else the email."""
-    return None if found is None else found[0] or found[1]
-
-
 def _name(people: People, key: Any, kind: str, pending: list) -> str | None:
     """The name of a user or group (People.name), or its id for now (filled in if a later page
     names it)."""
@@ -339,8 +376,10 @@ def _ratings(page: Page, data: dict) -> Iterator[Item]:
     if not isinstance(ratings, list):
         yield BadItem(page.file, page.where, "`satisfaction_ratings` is not a list")
         return
+    where = page.where
     for index, raw in enumerate(ratings):
-        position = page.position(f"satisfaction_ratings[{index}]")
+        position = f"{where}, satisfaction_ratings[{index}]" if where else \
+            f"satisfaction_ratings[{index}]"  # page.position(…), made quicker
         try:
             rating = _rating(raw, page.file, position)
         except ItemError as error:
@@ -355,15 +394,26 @@ def _rating(raw: Any, file: str, position: str) -> MappedRating | None:
     offered); offered → a request without an answer; unoffered → nothing."""
     if not isinstance(raw, dict):
         raise ItemError("is not a satisfaction rating object")
-    ticket_id = identifier(raw.get("ticket_id"), "the rating's ticket_id")
-    what = f"the rating of ticket {ticket_id}"
+    raw_id = raw.get("ticket_id")
+    ticket_id = str(raw_id) if type(raw_id) is int else None
+    if ticket_id is None or len(ticket_id) > MAX_TEXT["id"]:
+        ticket_id = identifier(raw_id, "the rating's ticket_id")
     score = raw.get("score")
     if score == "unoffered":
         return None
     if score != "offered" and score not in SCORES:
-        raise ItemError(f"{what}: score {score!r} is not good, bad, offered or unoffered")
-    sent = timestamp(raw.get("created_at"), f"{what}: created_at")
-    updated = timestamp(raw.get("updated_at") or raw.get("created_at"), f"{what}: updated_at")
+        raise ItemError(f"the rating of ticket {ticket_id}: score {score!r} is not good, bad, "
+                        "offered or unoffered")
+    created_text = raw.get("created_at")
+    updated_text = raw.get("updated_at") or created_text
+    try:  # the timestamps as Zendesk writes them; anything else told by `timestamp`
+        sent, updated = _from_iso(created_text), _from_iso(updated_text)
+        if sent.tzinfo is None or updated.tzinfo is None:
+            raise ValueError
+    except (TypeError, ValueError):
+        what = f"the rating of ticket {ticket_id}"
+        sent = timestamp(created_text, f"{what}: created_at")
+        updated = timestamp(updated_text, f"{what}: updated_at")
     answer = SCORES.get(score)
     comment = raw.get("comment")
     comment = comment.strip()[:MAX_COMMENT] or None if isinstance(comment, str) else None

@@ -3,7 +3,9 @@
 - items.py: what a helpdesk object becomes (a canonical ticket row, a rating, a removal), the
   names pages give by id (`People`), the tier rule and small parsers;
 - files.py: export files into pages, each with its file and position (`BadItem`s otherwise);
-- writer.py: pages → the canonical import's staging tables → an upsert (bulk path included);
+- writer.py: pages → the canonical import's staging tables → an upsert (merge.py), or straight
+  into empty tables (straight.py: rows encoded for COPY as they are mapped; worker.py: the
+  pages read in a worker process meanwhile); counts.py: what a writer read and wrote;
 - imports.py: `import_helpdesk(db, settings, source, paths)`, one transaction;
 - http.py: the HTTP client (httpx): basic auth, timeouts, Retry-After, backoff, a rate limiter;
 - vendor.py: what a helpdesk module provides, and `vendor_for(source, settings)`;

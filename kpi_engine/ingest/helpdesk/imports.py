@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from kpi_engine.errors import UserError
-from kpi_engine.ingest.helpdesk.files import Page, export_files, read_pages
+from kpi_engine.ingest.helpdesk.files import export_files
 from kpi_engine.ingest.helpdesk.items import People
 from kpi_engine.ingest.helpdesk.vendor import vendor_for
 from kpi_engine.ingest.helpdesk.writer import SUPPORTED_DIALECTS, HelpdeskWriter, WriteCounts
@@ -57,15 +57,12 @@ def import_helpdesk(db: sa.Engine, settings, source: str, paths: list[Path], *,
     files = export_files(list(paths))
     people = People()
     with _without_cyclic_gc(), db.begin() as connection:
-        # Into an empty database (PostgreSQL), the rows go straight into the tables.
+        # Into an empty database (PostgreSQL), the rows go straight into the tables, the pages
+        # read in a worker process meanwhile.
         writer = HelpdeskWriter(connection, vendor.source, people, strict=True,
                                 into_empty=True)
         try:
-            for page in read_pages(files):
-                if isinstance(page, Page):
-                    writer.take(vendor.read_page(page, people))
-                else:
-                    writer.bad(page)
+            writer.read(vendor, files)
             writer.settle()
             counts = writer.counts
             if counts.bad_count and not skip_bad:

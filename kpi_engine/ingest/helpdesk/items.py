@@ -94,6 +94,20 @@ class People:
             email = (email.strip() or None) if type(email) is str else None
             self.users[str(user_id)] = (name, email)
 
+    def add_users(self, users) -> None:
+        """`add_user` of each user object of a page's `users` list (anything else skipped)."""
+        if not isinstance(users, list):
+            return
+        known = self.users
+        for user in users:
+            if not isinstance(user, dict):
+                continue
+            user_id = user.get("id")
+            if user_id is not None:
+                name, email = user.get("name"), user.get("email")
+                known[str(user_id)] = ((name.strip() or None) if type(name) is str else None,
+                                       (email.strip() or None) if type(email) is str else None)
+
     def add_group(self, group_id, name) -> None:
         if group_id is not None and _text_or_none(name):
             self.groups[str(group_id)] = name.strip()

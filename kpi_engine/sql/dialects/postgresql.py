@@ -1,11 +1,13 @@
 """PostgreSQL: `date_part('epoch', …)` for durations and an exact number of seconds for interval
-arithmetic, grouping sets and percentile_cont; a batch is loaded by binary COPY (psycopg 3),
-and a large load into empty ticket tables builds their indexes after the load, the way
-PostgreSQL's "Populating a Database" advises (and so does an UPDATE of most rows); the upsert
-is `INSERT … ON CONFLICT`."""
+arithmetic, grouping sets and percentile_cont; a batch is loaded by binary COPY (psycopg 3) —
+rows encoded where they are made (`row_encoder`, in any process) and COPYed as bytes
+(`copy_bytes`), or COPYed row by row (`copy_rows`) — and a large load into empty ticket tables
+builds their indexes after the load, the way PostgreSQL's "Populating a Database" advises (and
+so does an UPDATE of most rows); the upsert is `INSERT … ON CONFLICT`."""
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
@@ -60,6 +62,36 @@ class PostgresqlBackend(Backend):
             copy.set_types([_postgres_type(column.type) for column in table.columns])
             yield copy.write_row
 
+    def row_encoder(self, table: sa.Table) -> Callable[[Sequence, bytearray], object]:
+        """`encode(row, buffer)`: one row of `table` (every column, in order) appended to
+        `buffer` in COPY's binary format, as `copy_bytes` takes it. No connection needed, so a
+        process that only reads can encode what this one COPYs."""
+        from psycopg import postgres
+        from psycopg.adapt import Transformer
+        from psycopg.pq import Format
+
+        transformer = Transformer()
+        transformer.set_dumper_types(
+            [postgres.types[_postgres_type(column.type)].oid for column in table.columns],
+            Format.BINARY)
+        format_row = _format_row_binary()
+        return lambda row, buffer: format_row(row, transformer, buffer)
+
+    @contextmanager
+    def copy_bytes(self, connection: sa.Connection,
+                   table: sa.Table) -> Iterator[Callable[[bytes], None]]:
+        """A binary COPY into `table` fed with rows `row_encoder` encoded: yields `write`,
+        which takes any number of whole rows at once. Ended (and waited for) with the block,
+        cancelled when it raises."""
+        driver = connection.connection.driver_connection
+        names = ", ".join(table.c.keys())
+        with driver.cursor() as cursor, cursor.copy(
+            f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.write(_BINARY_SIGNATURE)
+            yield copy.write
+            copy.write(_BINARY_TRAILER)
+
     def prepare_for_queries(self, connection: sa.Connection,
                             keys: Sequence[tuple[sa.Table, tuple[str, ...]]]) -> None:
         """Fresh statistics on each staging table."""
@@ -94,13 +126,22 @@ class PostgresqlBackend(Backend):
         database user may not."""
         return _drop_for_bulk_load(connection, indexes, everything)
 
+    @staticmethod
+    def references_apart(statements: Sequence[str]) -> tuple[list[str], list[str]]:
+        """`drop_for_load`'s statements as (indexes and keys, foreign keys): the keys can be
+        built first and used (deletes, updates by key) before the references are checked."""
+        keys = [statement for statement in statements if _FOREIGN_KEY not in statement]
+        return keys, [statement for statement in statements if _FOREIGN_KEY in statement]
+
     def rebuild_after_load(self, connection: sa.Connection, statements: Sequence[str],
                            tables: Sequence[sa.Table]) -> None:
-        """Run `drop_for_load`'s statements with room to sort, then analyse `tables`."""
+        """Run `drop_for_load`'s statements with room to sort, then analyse `tables` (if
+        any)."""
         connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
         for statement in statements:
             connection.exec_driver_sql(statement)
-        connection.exec_driver_sql(f"ANALYZE {', '.join(table.name for table in tables)}")
+        if tables:
+            connection.exec_driver_sql(f"ANALYZE {', '.join(table.name for table in tables)}")
 
     def rewrite(self, connection: sa.Connection, table: sa.Table,
                 update: Callable[[], None]) -> None:
@@ -133,14 +174,16 @@ class PostgresqlBackend(Backend):
 def _drop_for_bulk_load(connection: sa.Connection, indexes_of: Sequence[sa.Table],
                         everything_of: Sequence[sa.Table]) -> list[str] | None:
     """Drop the secondary indexes of `indexes_of` and the indexes and constraints of
-    `everything_of`; return the statements that re-create them from their own definitions.
-    None (nothing dropped) when the database user may not."""
+    `everything_of` (with the foreign keys of other tables that reference them); return the
+    statements that re-create them from their own definitions, the foreign keys last. None
+    (nothing dropped) when the database user may not."""
     def regclasses(tables: Sequence[sa.Table]) -> str:
         return ", ".join(f"'{table.name}'::regclass" for table in tables) or "NULL"
 
     constraints = connection.exec_driver_sql(
         "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
         f"WHERE conrelid IN ({regclasses(everything_of)}) AND contype IN ('p', 'u', 'f') "
+        f"OR contype = 'f' AND confrelid IN ({regclasses(everything_of)}) "
         "ORDER BY contype = 'f', conrelid::regclass::text, conname"
     ).all()
     indexes = connection.exec_driver_sql(
@@ -162,6 +205,32 @@ def _drop_for_bulk_load(connection: sa.Connection, indexes_of: Sequence[sa.Table
         f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
         for table, name, definition in constraints
     ]
+
+
+_FOREIGN_KEY = " FOREIGN KEY ("  # in the statement that adds one (pg_get_constraintdef's)
+_BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\0" + bytes(8)  # the signature, no flags, no extension
+_BINARY_TRAILER = b"\xff\xff"
+_int2, _int4 = struct.Struct("!h").pack, struct.Struct("!i").pack
+
+
+def _format_row_binary() -> Callable:
+    """psycopg's own encoder of a binary COPY row (C, with psycopg's binary package), else
+    the same from its public dumpers."""
+    try:
+        from psycopg._copy_base import format_row_binary
+    except ImportError:  # pragma: no cover - a psycopg that moved it
+        from psycopg.pq import Format
+
+        def format_row_binary(row, transformer, buffer):
+            buffer += _int2(len(row))
+            for value in transformer.dump_sequence(row, [Format.BINARY] * len(row)):
+                if value is None:
+                    buffer += b"\xff\xff\xff\xff"
+                else:
+                    buffer += _int4(len(value))
+                    buffer += value
+            return buffer
+    return format_row_binary
 
 
 def _postgres_type(column_type: sa.types.TypeEngine) -> str:

@@ -152,11 +152,9 @@ def test_sync_of_a_helpdesk_not_configured(capsys, monkeypatch, url):
 def test_the_scheduler_syncs_each_configured_helpdesk(slack, sqlite_db):
     from datetime import timedelta
 
-    import sqlalchemy as sa
-
     from bot.scheduler import HELPDESK_JOB, sync_helpdesks
     from kpi_engine.storage.schema import tickets
-    from tests.bot.test_digest_scheduler import scheduler_for
+    from tests.bot.test_digest_scheduler import scheduler_for, wait_until
 
     assert HELPDESK_JOB not in scheduler_for(slack, sqlite_db)._fixed_jobs  # none configured
     with ZendeskDouble(desk=zendesk_desk(4)) as double:
@@ -168,8 +166,13 @@ def test_the_scheduler_syncs_each_configured_helpdesk(slack, sqlite_db):
         scheduler.start()
         try:
             assert scheduler.scheduler.get_job(HELPDESK_JOB) is not None
-            sync_helpdesks()  # what the job runs
+            wait_until(lambda: _count(sqlite_db, tickets) == 4, timeout=30)  # run at start
         finally:
             scheduler.shutdown()
-    with sqlite_db.connect() as connection:
-        assert connection.execute(sa.select(sa.func.count()).select_from(tickets)).scalar() == 4
+
+
+def _count(db, table) -> int:
+    import sqlalchemy as sa
+
+    with db.connect() as connection:
+        return connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()

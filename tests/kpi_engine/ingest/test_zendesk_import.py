@@ -194,7 +194,7 @@ def test_a_ticket_deleted_later_goes_with_its_survey_rows(db, tmp_path):
     assert "109" not in {r[0] for r in _stored(db, helpdesk_metrics, "ticket_id")}
 
 
-def test_the_newest_version_of_a_ticket_wins_whatever_the_page_order(sqlite_db, tmp_path):
+def test_the_newest_version_of_a_ticket_wins_whatever_the_page_order(db, tmp_path):
     newer = json.loads((DATA / "tickets-1.json").read_text())
     newer["tickets"] = [dict(newer["tickets"][3], status="solved",
                              updated_at="2026-11-07T12:00:00Z")]
@@ -203,19 +203,19 @@ def test_the_newest_version_of_a_ticket_wins_whatever_the_page_order(sqlite_db, 
                                                                   "business": 600})]
     (tmp_path / "a-newer.json").write_text(json.dumps(newer))
     shutil.copy(DATA / "tickets-1.json", tmp_path / "b-older.json")  # read after the newer
-    counts = _import(sqlite_db, tmp_path).counts
+    counts = _import(db, tmp_path).counts
     assert (counts.tickets_read, counts.tickets_new) == (6, 5)
-    row = next(r for r in _stored_rows(sqlite_db) if r.id == "104")
+    row = next(r for r in _stored_rows(db) if r.id == "104")
     assert (row.status, row.solved_at) == ("solved", datetime(2026, 11, 7, 12, tzinfo=UTC))
 
 
-def test_a_user_named_only_on_a_later_page_is_filled_in(sqlite_db, tmp_path):
+def test_a_user_named_only_on_a_later_page_is_filled_in(db, tmp_path):
     page = json.loads((DATA / "tickets-1.json").read_text())
     users = page.pop("users")
     (tmp_path / "1-tickets.json").write_text(json.dumps(page))
     (tmp_path / "2-users.json").write_text(json.dumps({"users": users}))
-    _import(sqlite_db, tmp_path)
-    row = next(r for r in _stored_rows(sqlite_db) if r.id == "101")
+    _import(db, tmp_path)
+    row = next(r for r in _stored_rows(db) if r.id == "101")
     assert (row.agent, row.customer, row.team) == ("Asha Rao", "mia@shop.example", "Billing")
 
 
