@@ -8,17 +8,17 @@ sideloaded), `satisfaction_ratings`, or `users`/`groups` alone. Source `zendesk`
 ticket id. The ticket's metric set gives the first reply (created_at + reply_time_in_minutes'
 calendar minutes), the solve, reopens and replies; Zendesk's own calendar and business minutes
 are kept in `helpdesk_metrics`. A deleted ticket (status `deleted` in the export) is removed.
+The live streams `kpibot sync zendesk` pulls are in zendesk_streams.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from kpi_engine.ingest.helpdesk.files import BadItem, Page
-from kpi_engine.ingest.helpdesk.http import HelpdeskClient, HelpdeskError, shared_limiter
+from kpi_engine.ingest.helpdesk.http import HelpdeskClient, shared_limiter
 from kpi_engine.ingest.helpdesk.items import (
     MAX_TEXT,
     ItemError,
@@ -35,13 +35,16 @@ from kpi_engine.ingest.helpdesk.items import (
     tier_from_tags,
     timestamp,
 )
-from kpi_engine.ingest.helpdesk.vendor import Fetched, Item, Stream, Vendor
+from kpi_engine.ingest.helpdesk.vendor import Item, Stream, Vendor
+from kpi_engine.ingest.zendesk_streams import (
+    EXPORT_PATH,
+    SIDELOADS,
+    Ratings,
+    TicketExport,
+    epoch,
+)
 
 SOURCE = "zendesk"
-EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
-RATINGS_PATH = "/api/v2/satisfaction_ratings"
-SIDELOADS = "metric_sets,users,groups"
-RATINGS_PAGE_SIZE = 100
 
 # via.channel → the canonical channel. Anything else (rule, system, closed_ticket,
 # any_channel, a numeric via id, …) is reported, never guessed: ZENDESK_CHANNELS maps it.
@@ -62,7 +65,6 @@ SCORES = {"good": 5, "bad": 1}  # kpibot's CSAT (share of 4–5) = good ÷ (good
 ESCALATION_TAG = "escalated"
 MAX_COMMENT = 2000
 TAG_CACHE = 10_000  # the distinct lists of tags whose reading is kept
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MAX_AGENT, _MAX_TEAM, _MAX_CUSTOMER = MAX_TEXT["agent"], MAX_TEXT["team"], MAX_TEXT["customer"]
 
 
@@ -301,10 +303,10 @@ class ZendeskVendor(Vendor):
             backoff=backoff, transport=transport, **extra)
 
     def streams(self) -> list[Stream]:
-        start = _epoch(self.settings.sync_start)
+        start = epoch(self.settings.sync_start)
         limiter = shared_limiter(self.base_url + EXPORT_PATH, self.settings.zendesk_export_rpm)
         lookback = self.settings.zendesk_ratings_lookback_days * 86_400
-        return [_TicketExport(start, limiter), _Ratings(start, lookback)]
+        return [TicketExport(start, limiter), Ratings(start, lookback)]
 
 
 VENDOR = ZendeskVendor
@@ -419,88 +421,3 @@ def _rating(raw: Any, file: str, position: str) -> MappedRating | None:
     comment = comment.strip()[:MAX_COMMENT] or None if isinstance(comment, str) else None
     return MappedRating(ticket_id, sent, answer, max(updated, sent) if answer else None,
                         comment if answer else None, updated, file, position)
-
-
-def _epoch(start: datetime | None) -> int:
-    if start is None:
-        return 0
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=timezone.utc)
-    return max(int((start - _EPOCH).total_seconds()), 0)
-
-
-class _TicketExport(Stream):
-    """The cursor-based incremental ticket export: start_time first, then after_cursor, until
-    end_of_stream; its own request budget through the limiter."""
-
-    name = "tickets"
-
-    def __init__(self, start: int, limiter) -> None:
-        self.start_time = start
-        self.limiter = limiter
-
-    def start(self) -> dict:
-        return {"start_time": self.start_time}
-
-    def fetch(self, client: HelpdeskClient, cursor: dict) -> Fetched:
-        params = {**cursor, "include": SIDELOADS}
-        body = client.get(EXPORT_PATH, params, limiter=self.limiter)
-        if not isinstance(body, dict) or not isinstance(body.get("tickets"), list):
-            raise HelpdeskError("Zendesk's incremental export answered without a tickets list")
-        after = body.get("after_cursor")
-        following = {"cursor": after} if after else cursor
-        where = "page " + ("after start_time " + str(cursor["start_time"])
-                           if "start_time" in cursor else f"at cursor {cursor['cursor']}")
-        return Fetched(Page("Zendesk API", where, body), following,
-                       bool(body.get("end_of_stream")) or not after)
-
-
-class _Ratings(Stream):
-    """Satisfaction ratings by cursor pagination (page[size], meta.has_more, the after
-    cursor) from start_time; at the end, start_time moves to the newest rating read less the
-    lookback, so a rating answered or changed within it is read again."""
-
-    name = "ratings"
-
-    def __init__(self, start: int, lookback_seconds: int) -> None:
-        self.start_time = start
-        self.lookback = lookback_seconds
-
-    def start(self) -> dict:
-        return {"start_time": self.start_time}
-
-    def fetch(self, client: HelpdeskClient, cursor: dict) -> Fetched:
-        params = {"page[size]": RATINGS_PAGE_SIZE, "start_time": cursor["start_time"]}
-        if cursor.get("after"):
-            params["page[after]"] = cursor["after"]
-        body = client.get(RATINGS_PATH, params)
-        if not isinstance(body, dict) or not isinstance(body.get("satisfaction_ratings"), list):
-            raise HelpdeskError("Zendesk's satisfaction ratings answered without a "
-                                "satisfaction_ratings list")
-        newest = cursor.get("newest", 0)
-        for rating in body["satisfaction_ratings"]:
-            created = rating.get("created_at") if isinstance(rating, dict) else None
-            try:
-                newest = max(newest, _epoch(timestamp(created, "created_at")))
-            except ItemError:
-                continue  # the page's reading reports it
-        meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
-        after = meta.get("after_cursor") or _after_from_link(body)
-        where = f"ratings page from start_time {cursor['start_time']}" + (
-            f" after {cursor['after']}" if cursor.get("after") else "")
-        page = Page("Zendesk API", where, body)
-        if meta.get("has_more") and after:
-            return Fetched(page, {"start_time": cursor["start_time"], "after": after,
-                                  "newest": newest}, False)
-        next_start = max(cursor["start_time"], newest - self.lookback) if newest else \
-            cursor["start_time"]
-        return Fetched(page, {"start_time": next_start}, True)
-
-
-def _after_from_link(body: dict) -> str | None:
-    links = body.get("links")
-    following = links.get("next") if isinstance(links, dict) else None
-    if not isinstance(following, str):
-        return None
-    values = parse_qs(urlsplit(following).query).get("page[after]")
-    return values[0] if values else None
