@@ -86,13 +86,25 @@ def _check_token(settings: BotSettings, client=None) -> None:
 
     client = client or slack_client(settings)
     try:
-        client.auth_test()
+        answer = client.auth_test()
     except SlackApiError as error:
         raise UserError(f"Slack refused the bot token: {error.response.get('error')}",
                         ["check SLACK_BOT_TOKEN (xoxb-…)", "kpibot doctor"]) from None
     except (SlackClientError, OSError) as error:
         raise UserError(f"cannot reach Slack at {settings.slack_api_url}: {error}",
                         ["check the network and SLACK_API_URL"]) from None
+    warn_of_missing_scopes(answer.headers)
+
+
+def warn_of_missing_scopes(headers) -> None:
+    """A scope the manifest asks for and the token lacks (an app not reinstalled after an
+    upgrade added one) stops nothing else: one warning line says which, why and what to do."""
+    from bot.doctor.scopes import granted_scopes, lacking_sentence, missing_scopes
+
+    granted = granted_scopes(headers)
+    missing = [] if granted is None else missing_scopes(granted)
+    if missing:
+        logger.warning("kpibot: %s", lacking_sentence(missing))
 
 
 # ------------------------------------------------------------------------ the scheduler

@@ -26,6 +26,7 @@ from bot.blocks.message import SlackMessage
 from bot.blocks.notices import access_refusal, apology_message
 from bot.blocks.table import breakdown_csv, csv_filename
 from bot.blocks.why import AGENTS_HIDDEN, why_message
+from bot.doctor.scopes import refusal_sentence
 from bot.errors import log_internal_error
 from bot.services import AskingServices
 from kpi_engine.errors import UserError
@@ -244,6 +245,7 @@ def attach_files(services: AskingServices, client: WebClient, wanted: Attachment
             client.files_upload_v2(channel=question.channel_id, thread_ts=wanted.thread_ts,
                                    file_uploads=uploads)
     except SlackApiError as error:
-        logger.warning("could not upload the chart or table: %s", error.response.get("error"))
+        logger.warning("could not upload the chart or table: %s",
+                       refusal_sentence(error.response))
     except Exception:
         log_internal_error(f"drawing or uploading the chart for {question.text!r}")

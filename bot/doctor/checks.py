@@ -20,7 +20,7 @@ from bot.doctor.report import (
     ok,
     skipped,
 )
-from bot.doctor.scopes import APP_TOKEN_SCOPE, BOT_SCOPES
+from bot.doctor.scopes import APP_TOKEN_SCOPE, BOT_SCOPES, granted_scopes, missing_scopes
 from bot.settings import BotSettings
 
 REINSTALL = ("add them under OAuth & Permissions → Scopes (or paste slack/manifest.http.json "
@@ -93,13 +93,8 @@ def check_token(settings: BotSettings) -> tuple[WebClient | None, dict | None, C
     except (SlackClientError, OSError) as error:
         return client, None, failed(name, f"cannot reach Slack at {settings.slack_api_url}: "
                                           f"{error}", "check the network (and SLACK_API_URL)")
-    headers = {key.lower(): value for key, value in (answer.headers or {}).items()}
-    granted = headers.get("x-oauth-scopes")
-    if isinstance(granted, list):
-        granted = ",".join(granted)
     identity = {"team": answer.get("team"), "team_id": answer.get("team_id"),
-                "user": answer.get("user"), "scopes": None if granted is None else
-                {scope.strip() for scope in granted.split(",") if scope.strip()}}
+                "user": answer.get("user"), "scopes": granted_scopes(answer.headers)}
     return client, identity, ok(name, f"valid: @{identity['user']} in {identity['team']} "
                                       f"({identity['team_id']})")
 
@@ -112,7 +107,7 @@ def check_scopes(identity: dict | None) -> Check:
     if granted is None:
         return failed(name, "Slack did not say which scopes the token has",
                       "check SLACK_API_URL points at Slack's Web API")
-    missing = sorted(set(BOT_SCOPES) - granted)
+    missing = missing_scopes(granted)
     if missing:
         return failed(name, f"missing {', '.join(missing)} ("
                             + "; ".join(f"{scope}: {BOT_SCOPES[scope]}" for scope in missing)

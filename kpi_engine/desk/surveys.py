@@ -32,6 +32,7 @@ from enum import Enum
 
 import sqlalchemy as sa
 
+from kpi_engine.desk import survey_statements as statements
 from kpi_engine.desk.conversations import TicketRef
 from kpi_engine.desk.ids import is_user_id
 from kpi_engine.storage.schema import survey_requests, survey_responses, surveys, tickets
@@ -244,28 +245,25 @@ class SurveyStore:
                 kind: SurveyKind, score: int) -> Answered:
         now = self.clock()
         with self.db.begin() as connection:
-            checked = self._check(connection, channel_id, message_id, ticket, user, now)
+            checked = self._check(connection, channel_id, message_id, ticket, user, now,
+                                  answered=kind)
             if isinstance(checked, Answered):
                 return checked
-            survey = checked
+            survey, before = checked
             low, high = SURVEY_SCALES[kind]
             if not survey.offers(kind):
                 return Answered(Outcome.NO_SUCH_SURVEY)
             if not (isinstance(score, int) and low <= score <= high):
                 return Answered(Outcome.OUT_OF_SCALE, survey)
-            response = (survey_responses.c.source == survey.source,
-                        survey_responses.c.ticket_id == survey.ticket_id,
-                        survey_responses.c.kind == kind.value)
-            before = connection.execute(sa.select(survey_responses.c.score)
-                                        .where(*response)).scalar_one_or_none()
             if before is None:
-                connection.execute(sa.insert(survey_responses).values(
-                    source=survey.source, ticket_id=survey.ticket_id, kind=kind.value,
-                    score=score, responded_at=now))
+                connection.execute(statements.INSERT_RESPONSE, {
+                    "source": survey.source, "ticket_id": survey.ticket_id,
+                    "kind": kind.value, "score": score, "responded_at": now})
                 outcome = Outcome.STORED
             elif before != score:
-                connection.execute(sa.update(survey_responses).where(*response)
-                                   .values(score=score, responded_at=now))
+                connection.execute(statements.UPDATE_RESPONSE, {
+                    "r_source": survey.source, "r_ticket_id": survey.ticket_id,
+                    "r_kind": kind.value, "r_score": score, "r_at": now})
                 outcome = Outcome.CHANGED
             else:
                 outcome = Outcome.SAME
@@ -280,7 +278,7 @@ class SurveyStore:
             checked = self._check(connection, channel_id, message_id, ticket, user, now)
             if isinstance(checked, Answered):
                 return checked
-            survey = checked
+            survey, _ = checked
             kept = str(text).strip()[:MAX_COMMENT] or None
             updated = connection.execute(sa.update(survey_responses).where(
                 survey_responses.c.source == survey.source,
@@ -289,20 +287,20 @@ class SurveyStore:
         return Answered(Outcome.STORED if updated.rowcount else Outcome.NO_SUCH_SURVEY, survey)
 
     def _check(self, connection, channel_id: str, message_id: str, ticket: tuple[str, str],
-               user: str, now: datetime) -> Survey | Answered:
-        """The survey a click may answer, or the refusal (with the survey, when there is one,
-        for the note the person gets)."""
-        # the survey and whether its ticket still exists, in one round trip
-        with_ticket = sa.select(surveys, tickets.c.id.label("ticket_exists")).select_from(
-            surveys.outerjoin(tickets, sa.and_(tickets.c.source == surveys.c.source,
-                                               tickets.c.id == surveys.c.ticket_id)))
-        row = connection.execute(with_ticket.where(
-            surveys.c.channel_id == channel_id, surveys.c.message_ts == message_id)
-        ).mappings().first()
+               user: str, now: datetime, answered: SurveyKind | None = None
+               ) -> tuple[Survey, int | None] | Answered:
+        """The survey a click may answer with the score already given for `answered` (None
+        when there is none), or the refusal (with the survey, when there is one, for the note
+        the person gets)."""
+        # the survey, whether its ticket still exists and the answer given before, in one
+        # round trip (a burst of clicks makes each round trip count)
+        kind = None if answered is None else answered.value
+        row = connection.execute(statements.SURVEY_BY_MESSAGE, {
+            "kind": kind, "channel_id": channel_id, "message_ts": message_id}).mappings().first()
         if row is None:  # clicked the moment it was posted, its id being recorded meanwhile?
-            row = connection.execute(with_ticket.where(
-                surveys.c.source == ticket[0], surveys.c.ticket_id == ticket[1],
-                surveys.c.channel_id == channel_id)).mappings().first()
+            row = connection.execute(statements.SURVEY_BY_TICKET, {
+                "kind": kind, "source": ticket[0], "ticket_id": ticket[1],
+                "channel_id": channel_id}).mappings().first()
             if row is None or row["message_ts"] not in (None, message_id):
                 return Answered(Outcome.NO_SUCH_SURVEY)
             if row["message_ts"] is None:
@@ -319,19 +317,19 @@ class SurveyStore:
             return Answered(Outcome.NOT_THE_CUSTOMER, survey)
         if not survey.is_open(now):
             return Answered(Outcome.CLOSED, survey)
-        return survey
+        return survey, row["score_before"]
 
     def _advance(self, connection, survey: Survey, step: Step, now: datetime) -> Survey:
         """Move the survey forward to `step` (never back), recording the request of the
         question that step asks the first time it is shown."""
-        earlier = [s.value for s in STEPS[:STEPS.index(step)]]
-        moved = connection.execute(sa.update(surveys).where(
-            *_key(survey), surveys.c.step.in_(earlier)).values(step=step.value))
+        key = {"s_source": survey.source, "s_ticket_id": survey.ticket_id}
+        moved = connection.execute(statements.ADVANCE, key | {
+            "s_step": step.value, "s_earlier": [s.value for s in STEPS[:STEPS.index(step)]]})
         if moved.rowcount:
             if step.kind is not None:
                 _request(connection, survey, step.kind, now)
             return replace(survey, step=step)
-        current = connection.execute(sa.select(surveys.c.step).where(*_key(survey))).scalar_one()
+        current = connection.execute(statements.STEP, key).scalar_one()
         return replace(survey, step=Step(current))
 
     # ---------------------------------------------------------------- housekeeping
@@ -382,12 +380,6 @@ def _key(survey: Survey) -> tuple:
 def _request(connection, survey: Survey, kind: SurveyKind, now: datetime) -> None:
     """Record that the question of `kind` was asked (once per ticket and kind; one
     statement)."""
-    sent = sa.literal(now, survey_requests.c.sent_at.type)
-    connection.execute(sa.insert(survey_requests).from_select(
-        ["source", "ticket_id", "kind", "sent_at"],
-        sa.select(sa.literal(survey.source, sa.String(64)),
-                  sa.literal(survey.ticket_id, sa.String(128)),
-                  sa.literal(kind.value, sa.String(8)), sent)
-        .where(~sa.exists().where(survey_requests.c.source == survey.source,
-                                  survey_requests.c.ticket_id == survey.ticket_id,
-                                  survey_requests.c.kind == kind.value))))
+    connection.execute(statements.REQUEST, {"q_source": survey.source,
+                                            "q_ticket_id": survey.ticket_id,
+                                            "q_kind": kind.value, "q_sent_at": now})

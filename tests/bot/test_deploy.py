@@ -10,6 +10,7 @@ from __future__ import annotations
 import configparser
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,46 @@ def test_the_serving_settings_are_in_env_example():
     for name in ("KPIBOT_SERVE_PROCESSES", "KPIBOT_ANSWER_PROCESSES", "KPIBOT_SCHEDULER",
                  "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
         assert name in example, name
+
+
+# What an admin must find in docs/deploy.md (issue 17, Build 7): a phrase each, so a rewrite
+# that drops one fails here.
+GUIDE_COVERS = {
+    "HTTP behind a proxy, with its manifest": ["### HTTP behind a proxy",
+                                               "slack/manifest.http.json"],
+    "Socket Mode on a laptop, with its manifest": ["### Socket Mode on a laptop",
+                                                   "slack/manifest.socket-mode.json"],
+    "every scope with its reason": ["### The scopes, and why kpibot needs each"],
+    "reinstalling after a scope change": ["**After a scope change**", "Reinstall to Workspace"],
+    "inviting kpibot to private channels": ["**private channel**", "`/invite @kpibot`"],
+    "finding channel and user-group ids": ["A **channel id**", "A **user group id**"],
+    "PostgreSQL set-up": ["createdb kpibot", "KPIBOT_DATABASE_URL=postgresql+psycopg://"],
+    "backups and restoring": ["### Backups", "kpibot-backup.timer", "pg_restore"],
+    "systemd units for serve and the scheduler": ["deploy/kpibot.service",
+                                                  "deploy/kpibot-scheduler.service"],
+    "upgrades, migrations on start": ["## 5. Upgrades", "migrations run as it starts"],
+    "kpibot doctor": ["## 6. `kpibot doctor`"],
+}
+
+
+@pytest.mark.parametrize("item", GUIDE_COVERS)
+def test_the_deployment_guide_covers(item):
+    guide = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    for phrase in GUIDE_COVERS[item]:
+        assert phrase in guide, (item, phrase)
+
+
+def test_every_file_the_deployment_guide_links_to_exists():
+    guide = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\((\.\./[^)#]+|[\w.-]+\.md)\)", guide)
+    assert len(links) >= 10
+    for link in links:
+        assert (ROOT / "docs" / link).resolve().exists(), link
+
+
+def test_the_guide_names_each_check_doctor_makes():
+    guide = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    table = guide[guide.index("What it checks, in order:"):]
+    for check in ("database", "bot token", "scopes", "HTTP / Socket Mode",
+                  "each digest's channel", "scheduler", "helpdesk sync"):
+        assert f"\n| {check} |" in table, check

@@ -238,3 +238,19 @@ def test_a_database_not_migrated_or_not_there(deployment, capsys, monkeypatch, t
     code, _, lines = doctor(capsys, monkeypatch, f"sqlite:///{missing}")
     assert code == 1 and f"there is no database file at {missing}" in lines["database"]
     assert not missing.exists()  # the doctor creates nothing
+
+
+def test_an_archived_digest_channel_and_one_kpibot_may_not_look_up(deployment, slack, capsys,
+                                                                   monkeypatch):
+    slack.add_channel("COLD", name="old-leads")["is_archived"] = True
+    add_digest(deployment, "COLD", "Old")
+    code, _, lines = doctor(capsys, monkeypatch, deployment)
+    assert code == 1
+    assert lines["digest 'Old'"] == ("✗ digest 'Old': #old-leads (COLD) is archived — unarchive "
+                                     "it or move the digest (`/kpi digest edit`)")
+    slack.fail_always("conversations.info", "missing_scope")
+    code, _, lines = doctor(capsys, monkeypatch, deployment)
+    assert code == 1
+    assert lines["digest 'Morning pulse'"].startswith(
+        f"✗ digest 'Morning pulse': cannot look up {DIGEST_CHANNEL} (missing_scope) — ")
+    assert "reinstall the app to the workspace" in lines["digest 'Morning pulse'"]
