@@ -33,7 +33,8 @@ from kpi_engine.vocabulary import Dimension
 from . import hand_periods as hp
 from .conftest import NOW, check_query
 from .openai_double import API_KEY, OpenAIDouble, RateLimited, ServerError, Slow
-from .test_question_table import CASES
+from .test_question_table import CASES as PLAIN_CASES
+from .test_question_table_shapes import CASES as SHAPE_CASES
 
 # The words of each hand-made period (same span, any zone: the words are read in the zone).
 PERIOD_WORDS = {
@@ -55,8 +56,9 @@ PERIOD_WORDS = {
 }
 # Notes on how the question was worded, which a draft naming the values cannot carry: that a
 # ranking with no number shows the first 5 (the model drafts the 5 itself), that one name
-# stood for two agents (the model names both). Those rows are checked without the note.
-OFFLINE_ONLY_NOTES = {("5",), ("Sam Lee", "Sam Ortiz")}
+# stood for two agents (the model names both), that "since last week" was read as this week so
+# far against last week (the model drafts both periods). Those rows are checked without the note.
+OFFLINE_ONLY_NOTES = {("5",), ("Sam Lee", "Sam Ortiz"), ("this week so far", "last week")}
 MODEL_ANSWER = {}  # question text → the draft the double answers with, set by each row
 CHATTER = "thanks, that is great"  # no KPI in it: the offline reader asks back
 
@@ -69,6 +71,7 @@ def draft_for(expected: dict) -> dict:
         "metric": expected["metric"],
         "period": None if expected["default_period"] else PERIOD_WORDS[expected["period"]],
         "compare": expected.get("compare", False),
+        "explain_change": expected.get("explain_change", False),
         "compare_to": (PERIOD_WORDS[expected["previous"]]
                        if expected.get("previous") is not None else None),
         "filters": [{"dimension": name, "values": sorted(values), "exclude": left_out}
@@ -98,7 +101,7 @@ def wire_model():
         yield api, model
 
 
-@pytest.mark.parametrize(("text", "tz", "expected"), CASES)
+@pytest.mark.parametrize(("text", "tz", "expected"), PLAIN_CASES + SHAPE_CASES)
 def test_the_table_read_by_the_model_on_the_wire(text, tz, expected, wire_model,
                                                  workspace_for):
     api, model = wire_model
