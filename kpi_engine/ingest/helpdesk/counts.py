@@ -1,11 +1,14 @@
 """`WriteCounts`: what one helpdesk writer read and wrote (the report's numbers and its bad
-items, the first `MAX_REPORTED` of them kept)."""
+items, the first `MAX_REPORTED` of them kept); `take_page`: one page's items sorted to the
+writer's handlers, counted the same way by the staged and the straight writer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
 from kpi_engine.ingest.helpdesk.files import BadItem
+from kpi_engine.ingest.helpdesk.items import MappedRating, MappedTicket, Removal
 
 MAX_REPORTED = 1000
 
@@ -53,3 +56,26 @@ class WriteCounts:
         data = asdict(self)
         data["bad_items"] = [asdict(bad) for bad in self.bad_items]
         return data
+
+
+def take_page(items: Iterable[MappedTicket | Removal | MappedRating | BadItem],
+              counts: WriteCounts, ratings: dict[str, MappedRating],
+              ticket: Callable[[MappedTicket], None], removal: Callable[[Removal], None],
+              bad: Callable[[BadItem], None]) -> None:
+    """Hand each item of one page to its handler; a rating is kept when it is the newest
+    read for its ticket (written at the end, when its ticket is known)."""
+    counts.pages += 1
+    for item in items:
+        kind = type(item)
+        if kind is MappedTicket:
+            ticket(item)
+        elif kind is MappedRating:
+            counts.ratings_read += 1
+            seen = ratings.get(item.ticket_id)
+            if seen is None or item.updated_at >= seen.updated_at:
+                ratings[item.ticket_id] = item
+        elif kind is Removal:
+            counts.tickets_read += 1
+            removal(item)
+        else:
+            bad(item)

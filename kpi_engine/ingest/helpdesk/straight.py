@@ -22,7 +22,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from kpi_engine.ingest.helpdesk.counts import WriteCounts
+from kpi_engine.ingest.helpdesk.counts import WriteCounts, take_page
 from kpi_engine.ingest.helpdesk.files import BadItem
 from kpi_engine.ingest.helpdesk.items import (
     TICKET_FIELDS,
@@ -106,24 +106,7 @@ class StraightLoad:
 
     def take(self, items: Iterable[MappedTicket | Removal | MappedRating | BadItem]) -> None:
         """Take what one page yields."""
-        counts = self.counts
-        counts.pages += 1
-        ticket = self._ticket
-        ratings = self.ratings
-        for item in items:
-            kind = type(item)
-            if kind is MappedTicket:
-                ticket(item)
-            elif kind is MappedRating:
-                counts.ratings_read += 1
-                seen = ratings.get(item.ticket_id)
-                if seen is None or item.updated_at >= seen.updated_at:
-                    ratings[item.ticket_id] = item
-            elif kind is Removal:
-                counts.tickets_read += 1
-                self._removal(item)
-            else:
-                self.bad(item)
+        take_page(items, self.counts, self.ratings, self._ticket, self._removal, self.bad)
 
     def bad(self, item: BadItem) -> None:
         if item.ticket_id is not None:  # a ticket read, not taken

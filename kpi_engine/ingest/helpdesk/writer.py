@@ -33,7 +33,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from kpi_engine.calendars.readings import import_readings
-from kpi_engine.ingest.helpdesk.counts import MAX_REPORTED, WriteCounts
+from kpi_engine.ingest.helpdesk.counts import MAX_REPORTED, WriteCounts, take_page
 from kpi_engine.ingest.helpdesk.files import BadItem, Page, read_pages
 from kpi_engine.ingest.helpdesk.items import (
     TICKET_FIELDS,
@@ -186,24 +186,7 @@ class HelpdeskWriter(StagedMerge):
         if self.straight is not None:
             self.straight.take(items)
             return
-        counts = self.counts
-        counts.pages += 1
-        ticket = self._ticket
-        ratings = self.ratings
-        for item in items:
-            kind = type(item)
-            if kind is MappedTicket:
-                ticket(item)
-            elif kind is MappedRating:
-                counts.ratings_read += 1
-                seen = ratings.get(item.ticket_id)
-                if seen is None or item.updated_at >= seen.updated_at:
-                    ratings[item.ticket_id] = item
-            elif kind is Removal:
-                counts.tickets_read += 1
-                self._removal(item)
-            else:
-                self.bad(item)
+        take_page(items, self.counts, self.ratings, self._ticket, self._removal, self.bad)
 
     def bad(self, item: BadItem) -> None:
         if self.straight is not None:
