@@ -12,7 +12,13 @@ import sqlalchemy as sa
 
 from kpi_engine.settings import Settings
 from kpi_engine.storage.dimension_values import record_dimension_values
-from kpi_engine.storage.schema import survey_requests, survey_responses, ticket_tags, tickets
+from kpi_engine.storage.schema import (
+    survey_requests,
+    survey_responses,
+    tag_list_text,
+    ticket_tags,
+    tickets,
+)
 
 NOW = datetime(2026, 11, 22, 14, 5, tzinfo=timezone.utc)
 
@@ -60,6 +66,7 @@ def add_tickets(engine: sa.Engine, *rows: dict) -> None:
         row = dict(row)
         tags = row.pop("tags", [])
         full = TICKET_DEFAULTS | {"customer": f"customer-{row['id']}"} | row
+        full.setdefault("tag_list", tag_list_text(tuple(tags)))  # as kpibot's writers keep it
         ticket_rows.append(full)
         tag_rows.extend({"source": full["source"], "ticket_id": full["id"], "tag": tag}
                         for tag in tags)

@@ -54,8 +54,10 @@ class StagedMerge:
                 return loaded, 0, 0
         absent = () if self.replace_missing else tuple(
             name for name in TICKET_COLUMNS if name not in self.ticket_columns)
-        values = [name for name in _TICKET_VALUES if name not in absent]
         with_tags = "tags" not in absent
+        # A file without the tags column keeps the stored tags, and so their list.
+        values = [name for name in _TICKET_VALUES
+                  if name not in absent and (with_tags or name != "tag_list")]
         # The business clock readings staged with the rows go into new tickets, and into stored
         # ones unless the file lacks a column they are read from: those are computed after the
         # merge, from what is stored (`stale`).

@@ -32,6 +32,7 @@ from kpi_engine.ingest.values import (
     parse_timestamp,
     text_error,
 )
+from kpi_engine.storage.schema import tag_list_text
 from kpi_engine.vocabulary import CHANNELS, PRIORITIES, STATUSES, SURVEY_SCALES, TIERS
 
 TICKET_COLUMNS = (
@@ -51,7 +52,7 @@ STAGED_TICKET_COLUMNS = (
     "line", "source", "id", "created_at", "first_response_at", "solved_at", "status", "channel",
     "priority", "tier", "team", "agent", "customer", "agent_replies", "customer_messages",
     "reopens", "escalated", "handle_time_seconds", "hold_time_seconds", "slack_channel",
-    "slack_thread_ts",
+    "slack_thread_ts", "tag_list",
 )
 STAGED_SURVEY_COLUMNS = (
     "line", "source", "ticket_id", "kind", "sent_at", "score", "responded_at", "comment",
@@ -297,7 +298,7 @@ def ticket_parser(columns: Sequence[str], now: datetime | None = None,
         return (
             (line, source, ticket_id, created, first, solved, status, channel, priority, tier,
              team, agent, customer, replies, messages, reopens, escalated, handle, hold,
-             slack_channel, thread),
+             slack_channel, thread, tag_list_text(tags)),
             tags,
         )
 

@@ -100,10 +100,22 @@ def _regroup(combos, dimension: Dimension | None,
 
 def tag_statement(metric: Metric, query: KpiQuery, current: Period, previous: Period,
                   context: CompileContext) -> sa.Select:
-    """The segments by tag: a ticket in the segment of each of its tags."""
-    rows = _records(metric, query, current, previous, context, (Dimension.TAG,)) \
-        .subquery("records")
-    return _aggregate(metric, rows, Dimension.TAG, rows.c[_key(Dimension.TAG)])
+    """The segments by tag: a ticket in the segment of each of its tags. Where the backend
+    reads `tickets.tag_list` (a JSON array), the records are summed by their ticket's list of
+    tags — a desk has a few hundred distinct lists — and each list's sums counted for each of
+    its tags: no join of the tag rows. Elsewhere each record is joined to its tag rows."""
+    backend = context.backend
+    by_list = backend.reads_tag_lists
+    records = _records(metric, query, current, previous, context, (Dimension.TAG,),
+                       tag_list=by_list)
+    key = _key(Dimension.TAG)
+    if not by_list:
+        rows = records.subquery("records")
+        return _aggregate(metric, rows, Dimension.TAG, rows.c[key])
+    combos = _combinations(metric, records, (Dimension.TAG,)).subquery("combos")
+    joined, tag = backend.tag_list_elements(combos, combos.c[key])
+    return (sa.select(*_labels(Dimension.TAG, tag), *_resums(combos))
+            .select_from(joined).group_by(tag))
 
 
 def _key(dimension: Dimension) -> str:
@@ -157,9 +169,11 @@ def _sums(metric: Metric, rows) -> list[sa.ColumnElement]:
 
 
 def _records(metric: Metric, query: KpiQuery, current: Period, previous: Period,
-             context: CompileContext, dimensions: Sequence[Dimension]) -> sa.Select:
+             context: CompileContext, dimensions: Sequence[Dimension], *,
+             tag_list: bool = False) -> sa.Select:
     """The records of either period: each dimension's value (by tag, one row per tag of the
-    ticket), a flag per period, and the per-record columns the metric aggregates."""
+    ticket; with `tag_list`, one row per ticket with tags, its `tag_list` the value), a flag
+    per period, and the per-record columns the metric aggregates."""
     source = source_of(metric, context)
     scope = source.scope
     t = scope.tickets
@@ -182,7 +196,10 @@ def _records(metric: Metric, query: KpiQuery, current: Period, previous: Period,
     from_clause = source.from_clause
     columns: list[sa.ColumnElement] = []
     for dimension in dimensions:
-        key, from_clause = group_key(dimension, source, from_clause)
+        if dimension is Dimension.TAG and tag_list:
+            key = scope.tickets.c.tag_list
+        else:
+            key, from_clause = group_key(dimension, source, from_clause)
         columns.append(key.label(_key(dimension)))
     columns += [sa.case((in_now, 1)).label("in_now"), sa.case((in_before, 1)).label("in_before")]
     match metric.aggregation:
@@ -199,6 +216,8 @@ def _records(metric: Metric, query: KpiQuery, current: Period, previous: Period,
                 columns.append(sa.case((eligible, 1)).label("eligible"))
             columns.append(sa.case((success, 1)).label("success"))
     statement = sa.select(*columns).select_from(from_clause).where(span)
+    if tag_list:
+        statement = statement.where(scope.tickets.c.tag_list.is_not(None))
     if source.anchor is None or not _adjacent(current, previous):
         statement = statement.where(sa.or_(in_now, in_before))  # a gap between the periods
     if metric.survey_kind is not None:

@@ -12,7 +12,9 @@ backends that enforce them well (PostgreSQL, SQLite); import checks the referenc
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -68,7 +70,7 @@ def from_epoch_microseconds(value: int) -> datetime:
 
 
 # The Alembic revision these tables correspond to; tests check it is the migrations' head.
-SCHEMA_REVISION = "0010"
+SCHEMA_REVISION = "0011"
 
 metadata = sa.MetaData()
 
@@ -102,6 +104,11 @@ tickets = sa.Table(
     sa.Column("hold_time_seconds", sa.Integer()),
     sa.Column("slack_channel", sa.String(32)),
     sa.Column("slack_thread_ts", sa.String(32)),
+    # The ticket's tags (as `ticket_tags` holds them) in one value, `tag_list_text`'s JSON
+    # array, NULL when it has none: written with the ticket by whatever writes its tags, so
+    # that grouping by tag over many tickets (a change explained, sql/explain_change.py)
+    # needs no join of the tag rows. `ticket_tags` stays what filters and breakdowns read.
+    sa.Column("tag_list", sa.Text()),
     # Business clock readings (kpi_engine/calendars/): business seconds from the calendar's
     # epoch up to each timestamp, under the ticket's calendar (its team's, else the
     # workspace's); NULL where the timestamp is. Kept by whatever writes tickets, never
@@ -360,9 +367,10 @@ helpdesk_metrics = sa.Table(
 
 
 # The ticket record's columns (what imports write): every column of `tickets` but the business
-# clock readings, which are computed from them.
+# clock readings, which are computed from them. `tag_list` is the last.
 BUSINESS_READINGS = tuple(c.name for c in tickets.columns if c.info.get("business_reading"))
 RECORD_COLUMNS = tuple(c.name for c in tickets.columns if c.name not in BUSINESS_READINGS)
+assert RECORD_COLUMNS[-1] == "tag_list"
 
 # The calendars the stored business clock readings were computed with (kpi_engine/calendars/):
 # one row per calendar — `*` the workspace's, else a team's name in lower case — with its
@@ -375,3 +383,11 @@ business_calendars = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
     sa.Column("computed_at", Timestamp(), nullable=False),
 )
+
+
+@lru_cache(maxsize=4096)  # a desk's tickets share a few hundred lists of tags
+def tag_list_text(tags: tuple[str, ...]) -> str | None:
+    """`tickets.tag_list` of a ticket with `tags`: their JSON array, each once, in code point
+    order, without spaces (so the same tags read the same); None for no tags."""
+    return json.dumps(sorted(set(tags)), ensure_ascii=False, separators=(",", ":")) \
+        if tags else None

@@ -5,8 +5,9 @@ helpdesk deleted); `People`, the names of the users, agents and groups that page
 modules share (timestamps, the tier rule, `name=value` maps from settings).
 
 A ticket row is a tuple in the order of `TICKET_FIELDS`, the canonical record of
-kpi-definitions.md; the writer (writer.py) writes it in that order, its business clock readings
-after it, so a mapped ticket goes to the database as it is built.
+kpi-definitions.md; the writer (writer.py) writes it in that order, its list of tags and its
+business clock readings after it (`ticket_record`), so a mapped ticket goes to the database as
+it is built.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kpi_engine.errors import UserError
+from kpi_engine.storage.schema import RECORD_COLUMNS, tag_list_text
 from kpi_engine.vocabulary import CHANNELS, STATUSES
 
 # The canonical ticket columns a helpdesk fills, in the order of a mapped ticket's row.
@@ -24,6 +26,8 @@ TICKET_FIELDS = (
     "reopens", "escalated", "handle_time_seconds", "hold_time_seconds", "slack_channel",
     "slack_thread_ts",
 )
+# A mapped row is the ticket record but its last column, the list of its tags (`ticket_record`).
+assert TICKET_FIELDS == RECORD_COLUMNS[:-1], "a helpdesk fills the ticket record in its order"
 # The helpdesk's own minutes of a ticket, in the order of a mapped ticket's `minutes`.
 MINUTE_FIELDS = ("reply_calendar_minutes", "reply_business_minutes",
                  "resolution_calendar_minutes", "resolution_business_minutes")
@@ -55,6 +59,12 @@ class MappedTicket:
     @property
     def id(self) -> str:
         return self.row[1]
+
+
+def ticket_record(ticket: MappedTicket) -> tuple:
+    """The ticket as the record `tickets` stores (RECORD_COLUMNS): its row, then its tags'
+    `tag_list`."""
+    return ticket.row + (tag_list_text(ticket.tags),)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,8 @@ staged_minutes = sa.Table(
     prefixes=["TEMPORARY"],
 )
 _STAGED_COLUMNS = list(staged_tickets.c.keys())[1:]  # the ticket record's columns, `line` off
-_OWN = [name for name in TICKET_FIELDS if name not in ("source", "id")]
+# What a helpdesk says of a stored ticket: its fields and (the tags being the page's) their list.
+_OWN = [name for name in TICKET_FIELDS if name not in ("source", "id")] + ["tag_list"]
 _READINGS = list(BUSINESS_READINGS)
 _CSAT = "csat"
 _CREATED, _FIRST, _SOLVED = (TICKET_FIELDS.index(name) for name in (

@@ -31,10 +31,10 @@ from kpi_engine.ingest.helpdesk.items import (
     People,
     Removal,
     bounded_text,
+    ticket_record,
 )
 from kpi_engine.storage.schema import (
     BUSINESS_READINGS,
-    RECORD_COLUMNS,
     helpdesk_metrics,
     survey_requests,
     survey_responses,
@@ -49,10 +49,8 @@ CHUNK_BYTES = 1 << 18  # tickets are handed on in chunks of about this many byte
 SPILL = 100_000  # tag and minute rows held while tickets stream, then handed on
 _CSAT = "csat"
 _READINGS = list(BUSINESS_READINGS)
-# A mapped row in the order of the ticket record (`tickets`), and where the readings are read
-# from in it; then the readings follow (None while no calendar).
-_LAYOUT = None if TICKET_FIELDS == RECORD_COLUMNS else [
-    TICKET_FIELDS.index(name) if name in TICKET_FIELDS else None for name in RECORD_COLUMNS]
+# Where the readings are read from in a mapped row; they follow the record (None while no
+# calendar).
 _TEAM, _AGENT, _CREATED, _FIRST, _SOLVED = (TICKET_FIELDS.index(name) for name in (
     "team", "agent", "created_at", "first_response_at", "solved_at"))
 _NO_READINGS = (None,) * len(BUSINESS_READINGS)
@@ -144,8 +142,7 @@ class StraightLoad:
         """The ticket's rows, encoded: the record with its readings, its tags, its minutes."""
         row = ticket.row
         source, ticket_id = row[0], row[1]
-        record = row if _LAYOUT is None else tuple(
-            None if index is None else row[index] for index in _LAYOUT)
+        record = ticket_record(ticket)
         readings = self.readings
         record += _NO_READINGS if readings is None else readings(
             row[_TEAM], row[_CREATED], row[_FIRST], row[_SOLVED])

@@ -41,6 +41,7 @@ from kpi_engine.ingest.helpdesk.items import (
     MappedTicket,
     People,
     Removal,
+    ticket_record,
 )
 from kpi_engine.ingest.helpdesk.merge import CHUNK, StagedMerge, staged_minutes
 from kpi_engine.ingest.helpdesk.straight import CopySink, Finished, StraightLoad
@@ -58,7 +59,6 @@ from kpi_engine.sql.dialects import backend_for
 from kpi_engine.storage.dimension_values import record_dimension_values
 from kpi_engine.storage.schema import (
     BUSINESS_READINGS,
-    RECORD_COLUMNS,
     dimension_values,
     helpdesk_metrics,
     survey_requests,
@@ -84,10 +84,8 @@ _DIRECT_EVERYTHING = (tickets, ticket_tags, helpdesk_metrics, survey_requests,
                       survey_responses, surveys)
 # Analysed at the end, for the questions that follow (autovacuum analyses the others).
 _DIRECT_ANALYSED = (tickets, ticket_tags)
-# A mapped row in the order of the ticket record (`tickets` and its staging table), and where
-# the readings are read from in it; then the readings follow (None while no calendar).
-_LAYOUT = None if TICKET_FIELDS == RECORD_COLUMNS else [
-    TICKET_FIELDS.index(name) if name in TICKET_FIELDS else None for name in RECORD_COLUMNS]
+# Where the readings are read from in a mapped row; they follow the record (None while no
+# calendar).
 _TEAM, _CREATED, _FIRST, _SOLVED = (TICKET_FIELDS.index(name) for name in (
     "team", "created_at", "first_response_at", "solved_at"))
 _NO_READINGS = (None,) * len(BUSINESS_READINGS)
@@ -226,8 +224,7 @@ class HelpdeskWriter(StagedMerge):
         minutes (each with its `seq` as the staged line)."""
         row = ticket.row
         source, ticket_id = row[0], row[1]
-        record = row if _LAYOUT is None else tuple(
-            None if index is None else row[index] for index in _LAYOUT)
+        record = ticket_record(ticket)
         readings = self.readings
         record += _NO_READINGS if readings is None else readings(
             row[_TEAM], row[_CREATED], row[_FIRST], row[_SOLVED])

@@ -35,6 +35,7 @@ class Backend:
     pool_options: dict[str, Any] = {}  # for create_engine
     driver_extra: str | None = None  # the kpibot extra that installs the driver
     bulk_loads = False  # whether `load_into_empty` builds the indexes after a large load
+    reads_tag_lists = False  # whether `tag_list_elements` reads `tickets.tag_list`
 
     def __init__(self, name: str | None = None) -> None:
         if name is not None:
@@ -65,6 +66,12 @@ class Backend:
     def percentile(self, fraction: float, value: sa.ColumnElement) -> sa.ColumnElement:
         """The interpolated percentile of `value` (an aggregate), where the dialect has one."""
         return sa.func.percentile_cont(fraction).within_group(value)
+
+    def tag_list_elements(self, rows: sa.FromClause, tag_list: sa.ColumnElement
+                          ) -> tuple[sa.FromClause, sa.ColumnElement]:
+        """`rows` joined to each element of their `tag_list` (`tickets.tag_list`'s JSON array
+        of text), and that element; where `reads_tag_lists`."""
+        raise NotImplementedError(f"{self.name or 'this database'} reads no JSON arrays")
 
     # -- connections --------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ class DuckDbBackend(Backend):
 
     name = "duckdb"
     has_grouping_sets = True
+    reads_tag_lists = True
     driver_extra = "duckdb"
 
     def __init__(self, name: str | None = None) -> None:
@@ -37,6 +38,12 @@ class DuckDbBackend(Backend):
     def _seconds_between(self, later: sa.ColumnElement,
                          earlier: sa.ColumnElement) -> sa.ColumnElement:
         return sa.func.date_diff("microsecond", earlier, later) / float(MICROSECONDS)
+
+    def tag_list_elements(self, rows: sa.FromClause, tag_list: sa.ColumnElement
+                          ) -> tuple[sa.FromClause, sa.ColumnElement]:
+        each = sa.func.unnest(sa.func.from_json(tag_list, '["VARCHAR"]')) \
+            .table_valued("value").render_derived().alias("each_tag")
+        return rows.join(each, sa.true()), each.c.value
 
     def encoder(self, connection: sa.Connection) -> Callable[[Any], Any]:
         return _epoch_microseconds

@@ -21,6 +21,7 @@ from kpi_engine.storage.schema import Timestamp
 class PostgresqlBackend(Backend):
     name = "postgresql"
     has_grouping_sets = True
+    reads_tag_lists = True
     pool_options = SERVER_POOL
     driver_extra = "postgres"
     bulk_loads = True
@@ -38,6 +39,14 @@ class PostgresqlBackend(Backend):
         # calendar and is 167 or 169 hours across a daylight-saving change.
         seconds = sa.func.make_interval(0, 0, 0, 0, 0, 0, interval.total_seconds())
         return sa.type_coerce(timestamp + seconds, Timestamp())
+
+    def tag_list_elements(self, rows: sa.FromClause, tag_list: sa.ColumnElement
+                          ) -> tuple[sa.FromClause, sa.ColumnElement]:
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        each = sa.func.jsonb_array_elements_text(sa.cast(tag_list, JSONB)) \
+            .table_valued("value").alias("each_tag")
+        return rows.join(each, sa.true()), each.c.value
 
     def begin_import(self, connection: sa.Connection) -> None:
         connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")

@@ -17,6 +17,7 @@ from kpi_engine.storage.schema import Timestamp
 class SqliteBackend(Backend):
     name = "sqlite"
     has_percentile_cont = False
+    reads_tag_lists = True
 
     def _seconds_between(self, later: sa.ColumnElement,
                          earlier: sa.ColumnElement) -> sa.ColumnElement:
@@ -27,6 +28,11 @@ class SqliteBackend(Backend):
         micros = int(interval.total_seconds() * MICROSECONDS)
         shifted = sa.type_coerce(timestamp, sa.BigInteger()) + sa.literal(micros, sa.BigInteger())
         return sa.type_coerce(shifted, Timestamp())
+
+    def tag_list_elements(self, rows: sa.FromClause, tag_list: sa.ColumnElement
+                          ) -> tuple[sa.FromClause, sa.ColumnElement]:
+        each = sa.func.json_each(tag_list).table_valued("value").alias("each_tag")
+        return rows.join(each, sa.true()), each.c.value
 
     def tune(self, engine: sa.Engine) -> None:
         sa.event.listen(engine, "connect", _tune_sqlite)

@@ -67,7 +67,7 @@ def test_all_green(deployment, capsys, monkeypatch):
     assert [line.split(":")[0][2:] for line in checks] == [
         "database", "bot token", "scopes", "HTTP", "digest 'Morning pulse'", "scheduler",
         "helpdesk sync"]
-    assert "schema up to date (0010)" in lines["database"]
+    assert "schema up to date (0011)" in lines["database"]
     assert "valid: @kpibot in KPI Test Team (T1)" in lines["bot token"]
     assert "all 16 the manifest asks for are granted" in lines["scopes"]
     assert "#support-leads (CDIGESTS), a public channel kpibot is in" in out
@@ -231,7 +231,7 @@ def test_a_database_not_migrated_or_not_there(deployment, capsys, monkeypatch, t
     engine.dispose()
     code, out, lines = doctor(capsys, monkeypatch, f"sqlite:///{old}")
     assert code == 1
-    assert "is at schema 0008, this kpibot needs 0010 — restart `kpibot serve`" in \
+    assert "is at schema 0008, this kpibot needs 0011 — restart `kpibot serve`" in \
         lines["database"]
     assert "– scheduler: not checked: the database is not usable" in out
     missing = tmp_path / "nowhere.db"

@@ -289,6 +289,17 @@ def test_fcr_by_tag_is_the_two_segment_split_of_each_tag(db, kpi):
     assert by_segment(explanation, TAG) == {"refund": pytest.approx((-0.25, 0.0))}
 
 
+@pytest.mark.parametrize("reads_lists", [True, False], ids=["tag lists", "tag rows joined"])
+def test_tags_read_from_each_tickets_list_or_from_the_tag_rows(db, kpi, monkeypatch,
+                                                               reads_lists):
+    # the same hand-worked split whether the backend reads tickets.tag_list or (a backend
+    # that reads no JSON) joins ticket_tags
+    monkeypatch.setattr(type(kpi.backend), "reads_tag_lists", reads_lists)
+    _volume_desk(db)
+    assert by_segment(why(kpi, "ticket_volume", TAG), TAG) == {
+        "bug": (2.0, 0.0), "refund": (-1.0, 0.0)}
+
+
 def test_the_explanation_agrees_with_the_comparison_it_explains(db, kpi):
     _volume_desk(db)
     _frt_desk(db, {"chat": [500, 700], "email": [3000, 5000]},

@@ -77,8 +77,10 @@ def write(tmp_path: Path, name: str, *lines: str) -> Path:
 
 def ticket_rows(db: sa.Engine) -> list[tuple]:
     with db.connect() as connection:
-        return [tuple(row) for row in connection.execute(  # the record, not its readings
-            sa.select(*(tickets.c[name] for name in RECORD_COLUMNS))
+        # the record as the file gives it: not its tags' list (tag_rows; test_tag_lists.py)
+        # nor its readings
+        return [tuple(row) for row in connection.execute(
+            sa.select(*(tickets.c[name] for name in RECORD_COLUMNS if name != "tag_list"))
             .order_by(tickets.c.source, tickets.c.id))]
 
 
