@@ -171,3 +171,16 @@ def test_log_records_stay_on_one_line_and_quote_no_body():
     assert "forged" in starts[0] and "\\n2026-12-07" in starts[0] and "\\x1b" in starts[0]
     assert "secret" not in stream.getvalue()
     assert one_line("a\tb\nc") == "a\\tb\\nc"
+
+
+def test_a_slash_command_whose_text_says_payload_is_read_as_the_command(application, slack):
+    """Bolt takes a form holding the word "payload" for an interaction (and reads nothing of
+    it); the edge reads it as the slash command it is, so the question reaches the reader."""
+    body, content_type = slack_requests.slash_command(
+        "what was FCR last week for tier 1? payload", user=MEMBER, channel=CHANNEL,
+        response_url=slack.response_url("payload-1"))
+    status, _ = _call(application, body.encode(), content_type=content_type,
+                      headers=_signed_headers(body.encode()))
+    assert status == 200
+    told = slack.wait_for("chat.postMessage", timeout=15)  # every word read: it asks back
+    assert "I don't know 'payload'" in told.params["text"]
