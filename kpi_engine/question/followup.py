@@ -267,7 +267,7 @@ def _check_addressed(reading: Reading) -> None:
     aside, or that needed a short word read as a misspelling ("haha" as "Hana"). People
     narrate in threads ("that csat dip is the outage", "the outage caused it"): a word of how
     a KPI moved counts only in a why, a why only as the reply's question ("why?", "and what
-    drove that?"), and a "not" only when it leaves something out."""
+    drove that?", "which team drove it?"), and a "not" only when it leaves something out."""
     leftovers = [word.original for word in (*reading.unread, *reading.skipped)
                  if not word.used and word.text not in FOLLOW_UP_WORDS]
     leftovers += [word.original for word in reading.words
@@ -278,12 +278,25 @@ def _check_addressed(reading: Reading) -> None:
         kind = word.entry.kind if word.entry is not None else None
         if kind is Kind.CHANGE and word.entry.name == MOVEMENT and not reading.explain:
             leftovers.append(word.original)
-        elif kind is Kind.EXPLAIN and not all(
-                earlier.entry is None and earlier.text in FOLLOW_UP_WORDS
-                for earlier in heads[:position]):
+        elif kind is Kind.EXPLAIN and not _asked(heads[:position]):
             leftovers.append(word.original)
         elif kind is Kind.NEGATION and not reading.excluded:
             leftovers.append(word.original)
     if leftovers:
         raise NotAFollowUp(f"not a follow-up: {', '.join(repr(w) for w in leftovers[:5])} "
                            "is not about the previous question")
+
+
+def _asked(words) -> bool:
+    """Whether the words before a why keep it the reply's question: follow-up words ("and what
+    drove that?"), or asking which segment ("which team drove it?", "who drove that?") — not a
+    statement of one ("billing drove that", "the team drove it")."""
+    asking = False
+    for word in words:
+        kind = word.entry.kind if word.entry is not None else None
+        if kind is Kind.WHICH or kind is Kind.WHO:
+            asking = True
+        elif not (word.entry is None and word.text in FOLLOW_UP_WORDS
+                  or asking and kind is Kind.DIMENSION):
+            return False
+    return True

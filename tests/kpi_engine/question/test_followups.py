@@ -198,6 +198,10 @@ FOLLOW_UPS = [
     F("csat-mom", "why did it drop?", explain_change=True),
     F("csat-mom", "what drove that by team?", group_by=("team",), explain_change=True),
     F("csat-mom", "why by channel?", group_by=("channel",), explain_change=True),
+    # asking which segment drove it is a why by that dimension
+    F("csat-mom", "which team drove that?", group_by=("team",), explain_change=True),
+    F("csat-mom", "and which channel drove it?", group_by=("channel",), explain_change=True),
+    F("csat-mom", "who drove that?", group_by=("agent",), explain_change=True),
     F("csat-mom", "why, for tier 1?", filters={"tier": {"1"}}, explain_change=True),
     F("csat-by-team-mom", "why?", group_by=(), explain_change=True),
     # a why that says what moved compares by itself

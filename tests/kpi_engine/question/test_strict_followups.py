@@ -22,6 +22,7 @@ CHATTER = [
     "did the email outage affect this?", "who's on call tonight?", "brb", "same here lol",
     "I think the October numbers include the migration", "that's bad", "FCR looks great",
     "can we get tier 1 on a call", "good catch, Sam", "sounds good", "hmm 85%?",
+    "the team drove that", "billing drove that", "Asha drove it",
 ]
 
 
