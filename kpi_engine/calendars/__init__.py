@@ -12,7 +12,9 @@
 - readings.py: the readings stored on each ticket (`created_business`,
   `first_response_business`, `solved_business`) and the calendars they were computed with
   (`business_calendars`): recomputing them when a calendar changes, refreshing those of the
-  tickets an import or a support conversation writes, and the reading of now as SQL.
+  tickets an import or a support conversation writes.
+- ticket_clocks.py: the readings computed in Python on the calendars' clocks, shared by the
+  process: a ticket's as an import stages it (`TicketReadings`), and the reading of now as SQL.
 
 A time in business hours is then a difference of two readings — first response minus creation
 for FRT, solve minus creation for resolution time — computed in the database like any other
@@ -26,12 +28,12 @@ from kpi_engine.calendars.model import BusinessCalendar, CalendarError, Calendar
 from kpi_engine.calendars.readings import (
     RecomputeReport,
     ensure_current,
-    now_readings,
     recompute,
     refresh_readings,
     refresh_ticket,
     stored_calendars,
 )
+from kpi_engine.calendars.ticket_clocks import now_readings
 
 __all__ = [
     "BusinessCalendar", "BusinessClock", "CalendarError", "CalendarSet", "RecomputeReport",

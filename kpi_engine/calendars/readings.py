@@ -8,9 +8,9 @@ each timestamp under the ticket's calendar (its team's, else the workspace's) �
   of them with `force`; `ensure_current` does it when a stored hash differs (the engine asks
   before a business-hours query; `kpibot calendar recompute` asks outright).
 - `import_readings(connection)`: for an import, the readings of each ticket computed in the
-  same pass as the rows are read and staged (`TicketReadings`: a bisect per timestamp under the
-  stored calendar of the ticket's team), so that a stored calendar costs an import little;
-  None while no calendar was ever stored.
+  same pass as the rows are read and staged (ticket_clocks.py's `TicketReadings`: a bisect per
+  timestamp under the stored calendar of the ticket's team), so that a stored calendar costs
+  an import little; None while no calendar was ever stored.
 - `refresh_readings(connection, keys=…)`: the readings of some tickets under the *stored*
   calendars, in the writer's transaction — a support conversation's ticket, an import whose
   rows cannot tell them (a CSV without a timestamp or team column, merged into stored
@@ -29,10 +29,7 @@ refreshes wait for, so no ticket is written under a calendar being replaced.
 
 from __future__ import annotations
 
-import math
-import threading
 import time
-from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -47,6 +44,7 @@ from kpi_engine.calendars.model import (
     CalendarSet,
     calendar_hash,
 )
+from kpi_engine.calendars.ticket_clocks import CLOCKS_LOCK, TicketReadings, clock_for
 from kpi_engine.sql.dialects import backend_for
 from kpi_engine.storage.schema import Timestamp, business_calendars, tickets
 
@@ -58,7 +56,6 @@ FEW = 200  # this many changed readings or fewer are written by plain UPDATEs
 MANY = 50_000  # from this many, the backend's way of rewriting most of a table (`rewrite`)
 LOCK = "kpibot business readings"  # PostgreSQL: a recompute excludes the writers' refreshes
 _UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_CLOCKS_LOCK = threading.Lock()
 
 readings_metadata = sa.MetaData()
 staged_readings = sa.Table(
@@ -94,23 +91,6 @@ class RecomputeReport:
         return {"calendars": list(self.calendars), "tickets_read": self.tickets_read,
                 "tickets_changed": self.tickets_changed, "seconds": round(self.seconds, 3),
                 "definitions": self.definitions}
-
-
-def clock_for(calendar: BusinessCalendar) -> BusinessClock:
-    """The business clock of `calendar`, built once a process."""
-    with _CLOCKS_LOCK:
-        return _clock(calendar)
-
-
-@lru_cache(maxsize=32)
-def _clock(calendar: BusinessCalendar) -> BusinessClock:
-    return BusinessClock(calendar)
-
-
-def reading_now(calendar: BusinessCalendar, now: datetime) -> int:
-    """The reading of `now` on the calendar's clock."""
-    with _CLOCKS_LOCK:
-        return _clock(calendar).reading(now)
 
 
 # -- the stored calendars -----------------------------------------------------------------------
@@ -210,50 +190,6 @@ def _tickets_of(keys: set[str], calendars: CalendarSet) -> sa.ColumnElement:
         conditions.append(tickets.c.team.is_(None))
         conditions.append(team.not_in(own) if own else sa.true())
     return sa.or_(*conditions)
-
-
-class TicketReadings:
-    """The readings of tickets as an import writes them, under the stored calendars: called
-    with a ticket's team and its created, first response and solved instants (aware datetimes
-    or None), it gives (created_business, first_response_business, solved_business) — the
-    values `refresh_readings` would store, computed while the row is in hand. The clocks are
-    shared with every other reader; one is extended (under their lock) only when an instant
-    lies past what it has built."""
-
-    def __init__(self, calendars: CalendarSet) -> None:
-        self.calendars = calendars
-        self.clocks = {key: clock_for(calendar) for key, calendar in calendars.by_key().items()}
-        self.workspace = self.clocks[WORKSPACE]
-        self.by_team: dict[str, BusinessClock] = {}  # a team's text as written → its clock
-
-    def clock(self, team: str | None) -> BusinessClock:
-        if team is None or not self.calendars.teams:
-            return self.workspace
-        clock = self.by_team.get(team)
-        if clock is None:
-            clock = self.by_team[team] = self.clocks[self.calendars.key_of(team)]
-        return clock
-
-    def __call__(self, team: str | None, created: datetime | None, first: datetime | None,
-                 solved: datetime | None) -> tuple[int | None, int | None, int | None]:
-        clock = self.workspace if team is None or not self.calendars.teams \
-            else self.clock(team)
-        return _reading(clock, created), _reading(clock, first), _reading(clock, solved)
-
-
-def _reading(clock: BusinessClock, moment: datetime | None) -> int | None:
-    """`clock.reading(moment)`, safe beside other threads reading the same clock."""
-    if moment is None:
-        return None
-    second = math.floor(moment.timestamp())
-    if second >= clock.built_until:
-        with _CLOCKS_LOCK:
-            clock._build_through(second)
-    index = bisect_right(clock.starts, second) - 1
-    if index < 0:
-        return 0
-    start, end = clock.starts[index], clock.ends[index]
-    return clock.before[index] + (second - start if second < end else end - start)
 
 
 def import_readings(connection: sa.Connection) -> TicketReadings | None:
@@ -378,7 +314,7 @@ def _changed_readings(rows: Sequence, calendars: CalendarSet,
     for row in rows:
         by_key.setdefault(key_of(row[2]), []).append(row)
     changed = []
-    with _CLOCKS_LOCK:
+    with CLOCKS_LOCK:
         for key, group in by_key.items():
             clock = clocks[key]
             values = clock.readings(value for row in group for value in row[3:6])
@@ -417,20 +353,3 @@ def _apply(connection: sa.Connection, backend, *, many: bool) -> None:
     else:
         connection.execute(update)
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {s.name}")
-
-
-def now_readings(calendars: CalendarSet,
-                 now: datetime) -> Callable[[sa.FromClause], sa.ColumnElement]:
-    """SQL for each ticket's reading of `now` on its business clock, computed here and bound
-    as parameters: one value, or with team calendars one per calendar chosen by the team."""
-    values = {key: reading_now(calendar, now) for key, calendar in calendars.by_key().items()}
-
-    def expression(t: sa.FromClause) -> sa.ColumnElement:
-        default = sa.literal(values[WORKSPACE], sa.BigInteger())
-        if not calendars.teams:
-            return default
-        team = sa.func.lower(t.c.team)
-        return sa.case(*((team == key, sa.literal(values[key], sa.BigInteger()))
-                         for key in calendars.teams), else_=default)
-
-    return expression
