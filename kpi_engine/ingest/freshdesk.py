@@ -37,6 +37,7 @@ from kpi_engine.ingest.helpdesk.items import (
     timestamp,
 )
 from kpi_engine.ingest.helpdesk.vendor import Fetched, Item, Stream, Vendor
+from kpi_engine.ingest.values import MAX_COMMENT
 
 SOURCE = "freshdesk"
 TICKETS_PATH = "/api/v2/tickets"
@@ -54,7 +55,6 @@ SOURCES = {"1": "email", "2": "web", "3": "phone", "5": "social", "6": "social",
 # on every scale (2, 3, 5 or 7 points): kpibot's CSAT (share of 4–5) = Freshdesk's positive share.
 RATINGS = {103: 5, 102: 4, 101: 4, 100: 3, -101: 2, -102: 2, -103: 1}
 ESCALATION_TAG = "escalated"
-MAX_COMMENT = 2000
 
 
 class FreshdeskVendor(Vendor):

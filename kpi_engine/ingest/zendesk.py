@@ -8,7 +8,8 @@ sideloaded), `satisfaction_ratings`, or `users`/`groups` alone. Source `zendesk`
 ticket id. The ticket's metric set gives the first reply (created_at + reply_time_in_minutes'
 calendar minutes), the solve, reopens and replies; Zendesk's own calendar and business minutes
 are kept in `helpdesk_metrics`. A deleted ticket (status `deleted` in the export) is removed.
-The live streams `kpibot sync zendesk` pulls are in zendesk_streams.py.
+The ratings are read by zendesk_ratings.py; the live streams `kpibot sync zendesk` pulls are in
+zendesk_streams.py.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from kpi_engine.ingest.helpdesk.http import HelpdeskClient, shared_limiter
 from kpi_engine.ingest.helpdesk.items import (
     MAX_TEXT,
     ItemError,
-    MappedRating,
     MappedTicket,
     People,
     Removal,
@@ -36,6 +36,7 @@ from kpi_engine.ingest.helpdesk.items import (
     timestamp,
 )
 from kpi_engine.ingest.helpdesk.vendor import Item, Stream, Vendor
+from kpi_engine.ingest.zendesk_ratings import ratings_of
 from kpi_engine.ingest.zendesk_streams import (
     EXPORT_PATH,
     SIDELOADS,
@@ -61,9 +62,7 @@ STATUSES = {"new": "new", "open": "open", "pending": "pending", "hold": "pending
             "solved": "solved", "closed": "closed"}
 PRIORITIES = {None: "normal", "low": "low", "normal": "normal", "high": "high",
               "urgent": "urgent"}
-SCORES = {"good": 5, "bad": 1}  # kpibot's CSAT (share of 4–5) = good ÷ (good + bad)
 ESCALATION_TAG = "escalated"
-MAX_COMMENT = 2000
 TAG_CACHE = 10_000  # the distinct lists of tags whose reading is kept
 _MAX_AGENT, _MAX_TEAM, _MAX_CUSTOMER = MAX_TEXT["agent"], MAX_TEXT["team"], MAX_TEXT["customer"]
 
@@ -90,7 +89,7 @@ class ZendeskVendor(Vendor):
         if "tickets" in data:
             yield from self._tickets(page, data, people)
         elif "satisfaction_ratings" in data:
-            yield from _ratings(page, data)
+            yield from ratings_of(page, data)
         elif not isinstance(data.get("users"), list) and not isinstance(data.get("groups"), list):
             yield BadItem(page.file, page.where, _not_a_page(data))
 
@@ -371,53 +370,3 @@ def _name(people: People, key: Any, kind: str, pending: list) -> str | None:
         pending.append((kind, kind, key))
         return key
     return name if len(name) <= 128 else bounded_text(name, kind)
-
-
-def _ratings(page: Page, data: dict) -> Iterator[Item]:
-    ratings = data["satisfaction_ratings"]
-    if not isinstance(ratings, list):
-        yield BadItem(page.file, page.where, "`satisfaction_ratings` is not a list")
-        return
-    where = page.where
-    for index, raw in enumerate(ratings):
-        position = f"{where}, satisfaction_ratings[{index}]" if where else \
-            f"satisfaction_ratings[{index}]"  # page.position(…), made quicker
-        try:
-            rating = _rating(raw, page.file, position)
-        except ItemError as error:
-            yield BadItem(page.file, position, error.reason)
-            continue
-        if rating is not None:
-            yield rating
-
-
-def _rating(raw: Any, file: str, position: str) -> MappedRating | None:
-    """good → a CSAT answer of 5, bad → 1 (both also a request, sent when the rating was
-    offered); offered → a request without an answer; unoffered → nothing."""
-    if not isinstance(raw, dict):
-        raise ItemError("is not a satisfaction rating object")
-    raw_id = raw.get("ticket_id")
-    ticket_id = str(raw_id) if type(raw_id) is int else None
-    if ticket_id is None or len(ticket_id) > MAX_TEXT["id"]:
-        ticket_id = identifier(raw_id, "the rating's ticket_id")
-    score = raw.get("score")
-    if score == "unoffered":
-        return None
-    if score != "offered" and score not in SCORES:
-        raise ItemError(f"the rating of ticket {ticket_id}: score {score!r} is not good, bad, "
-                        "offered or unoffered")
-    created_text = raw.get("created_at")
-    updated_text = raw.get("updated_at") or created_text
-    try:  # the timestamps as Zendesk writes them; anything else told by `timestamp`
-        sent, updated = _from_iso(created_text), _from_iso(updated_text)
-        if sent.tzinfo is None or updated.tzinfo is None:
-            raise ValueError
-    except (TypeError, ValueError):
-        what = f"the rating of ticket {ticket_id}"
-        sent = timestamp(created_text, f"{what}: created_at")
-        updated = timestamp(updated_text, f"{what}: updated_at")
-    answer = SCORES.get(score)
-    comment = raw.get("comment")
-    comment = comment.strip()[:MAX_COMMENT] or None if isinstance(comment, str) else None
-    return MappedRating(ticket_id, sent, answer, max(updated, sent) if answer else None,
-                        comment if answer else None, updated, file, position)
