@@ -4,7 +4,7 @@ No model and no network. The steps, each cheap:
 1. clean the text and refuse code and instructions outright (`text.py`);
 2. read misspelt period words as meant ("last wek"), then find the period expressions with
    the period grammar and the thresholds ("under 80%");
-3. split the rest into words and match the longest known phrase at each word (`phrases.py`:
+3. split the rest into words and match the longest known phrase at each word (`phrase_index.py`:
    KPI names and concepts from the registry, dimension words and values from the lexicon,
    the words of frames, rankings, comparisons, statistics and exclusions);
 4. walk the words (`grammar.py`), and read what is left over as a misspelling of a known
@@ -28,7 +28,8 @@ from kpi_engine.question.draft import (
 )
 from kpi_engine.question.frames import choose_metric
 from kpi_engine.question.grammar import add_value, leading_words, neighbour, number_of, walk
-from kpi_engine.question.phrases import BARE_PRIORITIES, FILLER, Kind, PhraseIndex, phrase_index
+from kpi_engine.question.phrase_index import PhraseIndex, phrase_index
+from kpi_engine.question.phrases import BARE_PRIORITIES, FILLER, Kind
 from kpi_engine.question.reading import Reading, Word
 from kpi_engine.question.shapes import (
     check_ranks_something,

@@ -12,7 +12,7 @@ import re
 from kpi_engine.errors import NotAQuestion, QuestionRefused
 from kpi_engine.periods import find_periods
 from kpi_engine.question.draft import EXAMPLE_QUESTIONS, Workspace
-from kpi_engine.question.phrases import TOKEN
+from kpi_engine.question.phrase_index import TOKEN
 from kpi_engine.question.reading import Word
 
 MAX_QUESTION_CHARS = 500
