@@ -16,7 +16,7 @@ mix effects (query/explanation/) — a business-hours query is explained in busi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -190,8 +190,8 @@ class KpiEngine:
         """Why the KPI changed from the previous period (`previous_period_of`) to the query's:
         the change split into each segment's contribution, for each of `dimensions` (default:
         the query's breakdown, else team, channel, tier, priority, agent and tag) — the
-        records of both periods read once and grouped by each dimension, the tags in a
-        second statement (sql/explain_change.py). A
+        records of both periods read once and grouped by each dimension, the tags (from each
+        ticket's list) in a second statement (sql/explain_change.py). A
         dimension the query filters to one value is not split (the explanation says so); a
         query in business hours is explained in business hours; one that cannot be explained
         (a median, a trend) is a UserError."""
@@ -206,7 +206,9 @@ class KpiEngine:
                                          context)]
         if Dimension.TAG in examined:
             statements.append(tag_statement(metric, query, query.period, previous, context))
-        totals, by_dimension = _segment_sums(self._rows_of(statements), examined)
+        joined = metric.survey_kind is not None
+        totals, by_dimension = _segment_sums(self._rows_of(statements, lambda connection: (
+            self.backend.before_explaining(connection, answers_joined=joined))), examined)
         if query.filters and totals.now.n == 0 and totals.before.n == 0:
             with self.db.connect() as connection:
                 self._check_filter_values(connection, query.filters)
@@ -215,12 +217,14 @@ class KpiEngine:
             definition=self.definition(metric), notes=notes, top=top,
             calendar=calendar_words(calendars, query) if calendars is not None else None)
 
-    def _rows_of(self, statements: Sequence[sa.Executable]) -> list:
-        """The rows of `statements`: side by side on a database server (each on a connection
-        of its own: the tags' join beside the other dimensions' scan), one after the other on
-        a file or in memory."""
+    def _rows_of(self, statements: Sequence[sa.Executable],
+                 prepare: Callable[[sa.Connection], None]) -> list:
+        """The rows of `statements`, each after `prepare` on its connection: side by side on a
+        database server (each on a connection of its own: the tags beside the other
+        dimensions), one after the other on a file or in memory."""
         def rows(statement: sa.Executable) -> list:
             with self.db.connect() as connection:
+                prepare(connection)
                 return list(connection.execute(statement).mappings())
 
         if len(statements) > 1 and self.backend.pool_options:  # a server's pool

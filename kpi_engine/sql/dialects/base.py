@@ -67,6 +67,10 @@ class Backend:
         """The interpolated percentile of `value` (an aggregate), where the dialect has one."""
         return sa.func.percentile_cont(fraction).within_group(value)
 
+    def before_explaining(self, connection: sa.Connection, *, answers_joined: bool) -> None:
+        """Before a statement of a change explained, in its transaction; `answers_joined`: its
+        records are survey answers joined to their tickets (nothing by default)."""
+
     def tag_list_elements(self, rows: sa.FromClause, tag_list: sa.ColumnElement
                           ) -> tuple[sa.FromClause, sa.ColumnElement]:
         """`rows` joined to each element of their `tag_list` (`tickets.tag_list`'s JSON array
