@@ -6,7 +6,8 @@ rows merged with them (or refreshed after the merge from what is stored); many t
 empty tables the backend's bulk way (PostgreSQL: the indexes built after the load); survey
 requests and responses by the same upsert. `StagedMerge` is the part of an import run
 (canonical.py's `_Run`) that does it; it uses the run's `connection`, `backend`,
-`replace_missing`, `ticket_columns` and `readings`, and sets `kept_columns`.
+`replace_missing`, `ticket_columns` and `readings`, and sets `kept_columns`. The upsert
+(`upsert`) and the survey merge (`merge_staged_surveys`) serve the helpdesk import's merge too.
 """
 
 from __future__ import annotations
@@ -121,47 +122,60 @@ class StagedMerge:
 
     def merge_surveys(self) -> tuple[int, int, int]:
         """Upsert the staged survey requests and responses; (new, updated, unchanged) rows."""
-        execute = self.connection.execute
-        s, req, resp = staged_surveys, survey_requests, survey_responses
-
-        def key(table):
-            return sa.and_(table.c.source == s.c.source, table.c.ticket_id == s.c.ticket_id,
-                           table.c.kind == s.c.kind)
-
-        is_request, is_response = s.c.sent_at.is_not(None), s.c.score.is_not(None)
-        new = sa.or_(sa.and_(is_request, req.c.kind.is_(None)),
-                     sa.and_(is_response, resp.c.kind.is_(None)))
-        differs = sa.or_(
-            sa.and_(is_request, req.c.sent_at.is_distinct_from(s.c.sent_at)),
-            sa.and_(is_response, sa.or_(*(resp.c[name].is_distinct_from(s.c[name])
-                                          for name in ("score", "responded_at", "comment")))),
-        )
-        staged, new_count, changed = execute(sa.select(
-            sa.func.count(),
-            sa.func.count(sa.case((new, 1))),
-            sa.func.count(sa.case((sa.and_(sa.not_(new), differs), 1))),
-        ).select_from(s.outerjoin(req, key(req)).outerjoin(resp, key(resp)))).one()
-        if new_count or changed:
-            self._upsert(req, s, ["source", "ticket_id", "kind"], ["sent_at"], is_request)
-            self._upsert(resp, s, ["source", "ticket_id", "kind"],
-                         ["score", "responded_at", "comment"], is_response)
-        return new_count, changed, staged - new_count - changed
+        return merge_staged_surveys(self.connection, self.backend)
 
     def _upsert(self, table: sa.Table, staged: sa.Table, key: list[str], values: list[str],
                 where: sa.ColumnElement | None = None, *,
                 update: list[str] | None = None) -> None:
-        """INSERT … SELECT … ON CONFLICT (key) DO UPDATE only the rows where a value differs;
-        a row already there has only the `update` columns compared and set (default: all)."""
-        columns = key + values
-        rows = sa.select(*(staged.c[name] for name in columns))
-        # SQLite needs a WHERE to tell the upsert's ON from a join's.
-        rows = rows.where(where if where is not None else sa.true())
-        statement = self.backend.insert(table).from_select(columns, rows)
-        update = values if update is None else update
-        statement = statement.on_conflict_do_update(
-            index_elements=key,
-            set_={name: statement.excluded[name] for name in update},
-            where=sa.or_(*(table.c[name].is_distinct_from(statement.excluded[name])
-                           for name in update)),
-        )
-        self.connection.execute(statement)
+        upsert(self.connection, self.backend, table, staged, key, values, where, update=update)
+
+
+def merge_staged_surveys(connection: sa.Connection, backend) -> tuple[int, int, int]:
+    """Upsert the staged survey requests and responses (`staged_surveys`, a canonical import's
+    or a helpdesk's ratings); (new, updated, unchanged) rows."""
+    execute = connection.execute
+    s, req, resp = staged_surveys, survey_requests, survey_responses
+
+    def key(table):
+        return sa.and_(table.c.source == s.c.source, table.c.ticket_id == s.c.ticket_id,
+                       table.c.kind == s.c.kind)
+
+    is_request, is_response = s.c.sent_at.is_not(None), s.c.score.is_not(None)
+    new = sa.or_(sa.and_(is_request, req.c.kind.is_(None)),
+                 sa.and_(is_response, resp.c.kind.is_(None)))
+    differs = sa.or_(
+        sa.and_(is_request, req.c.sent_at.is_distinct_from(s.c.sent_at)),
+        sa.and_(is_response, sa.or_(*(resp.c[name].is_distinct_from(s.c[name])
+                                      for name in ("score", "responded_at", "comment")))),
+    )
+    staged, new_count, changed = execute(sa.select(
+        sa.func.count(),
+        sa.func.count(sa.case((new, 1))),
+        sa.func.count(sa.case((sa.and_(sa.not_(new), differs), 1))),
+    ).select_from(s.outerjoin(req, key(req)).outerjoin(resp, key(resp)))).one()
+    if new_count or changed:
+        keys = ["source", "ticket_id", "kind"]
+        upsert(connection, backend, req, s, keys, ["sent_at"], is_request)
+        upsert(connection, backend, resp, s, keys, ["score", "responded_at", "comment"],
+               is_response)
+    return new_count, changed, staged - new_count - changed
+
+
+def upsert(connection: sa.Connection, backend, table: sa.Table, staged: sa.Table,
+           key: list[str], values: list[str], where: sa.ColumnElement | None = None, *,
+           update: list[str] | None = None) -> None:
+    """INSERT … SELECT … ON CONFLICT (key) DO UPDATE only the rows where a value differs;
+    a row already there has only the `update` columns compared and set (default: all)."""
+    columns = key + values
+    rows = sa.select(*(staged.c[name] for name in columns))
+    # SQLite needs a WHERE to tell the upsert's ON from a join's.
+    rows = rows.where(where if where is not None else sa.true())
+    statement = backend.insert(table).from_select(columns, rows)
+    update = values if update is None else update
+    statement = statement.on_conflict_do_update(
+        index_elements=key,
+        set_={name: statement.excluded[name] for name in update},
+        where=sa.or_(*(table.c[name].is_distinct_from(statement.excluded[name])
+                       for name in update)),
+    )
+    connection.execute(statement)

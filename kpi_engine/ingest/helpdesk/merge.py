@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from kpi_engine.ingest.helpdesk.files import BadItem
 from kpi_engine.ingest.helpdesk.items import MINUTE_FIELDS, TICKET_FIELDS, bounded_text
+from kpi_engine.ingest.merging import merge_staged_surveys, upsert
 from kpi_engine.ingest.staging import (
     added_tags,
     removed_tags,
@@ -151,60 +152,23 @@ class StagedMerge:
         if staged == existing and not changed:
             return  # the pages say what the database says
         # The readings computed with the rows: a stored ticket's too while a calendar is stored.
-        self._upsert(t, s, ["source", "id"], _STAGED_COLUMNS[2:],
-                     update=_OWN + (_READINGS if self.readings is not None else []))
+        connection, backend = self.connection, self.backend
+        upsert(connection, backend, t, s, ["source", "id"], _STAGED_COLUMNS[2:],
+               update=_OWN + (_READINGS if self.readings is not None else []))
         if execute(sa.select(sa.func.count()).select_from(removed_tags)).scalar_one():
             execute(sa.delete(tt).where(sa.exists().where(same_tag(removed_tags, tt))))
         execute(tt.insert().from_select(["source", "ticket_id", "tag"], sa.select(added_tags)))
-        self._upsert(hm, sm, ["source", "ticket_id"], list(MINUTE_FIELDS))
+        upsert(connection, backend, hm, sm, ["source", "ticket_id"], list(MINUTE_FIELDS))
         execute(sa.delete(hm).where(
             sa.exists().where(s.c.source == hm.c.source, s.c.id == hm.c.ticket_id),
             ~sa.exists().where(sm.c.source == hm.c.source, sm.c.ticket_id == hm.c.ticket_id)))
 
     def _merge_ratings(self) -> None:
         """Upsert the staged ratings as survey requests and responses."""
-        execute = self.connection.execute
-        s, req, resp = staged_surveys, survey_requests, survey_responses
-
-        def key(table):
-            return sa.and_(table.c.source == s.c.source, table.c.ticket_id == s.c.ticket_id,
-                           table.c.kind == s.c.kind)
-
-        is_request, is_response = s.c.sent_at.is_not(None), s.c.score.is_not(None)
-        new = sa.or_(sa.and_(is_request, req.c.kind.is_(None)),
-                     sa.and_(is_response, resp.c.kind.is_(None)))
-        differs = sa.or_(
-            sa.and_(is_request, req.c.sent_at.is_distinct_from(s.c.sent_at)),
-            sa.and_(is_response, sa.or_(*(resp.c[name].is_distinct_from(s.c[name])
-                                          for name in ("score", "responded_at", "comment")))),
-        )
-        staged, new_count, changed = execute(sa.select(
-            sa.func.count(), sa.func.count(sa.case((new, 1))),
-            sa.func.count(sa.case((sa.and_(sa.not_(new), differs), 1))),
-        ).select_from(s.outerjoin(req, key(req)).outerjoin(resp, key(resp)))).one()
-        self.counts.ratings_new += new_count
+        new, changed, unchanged = merge_staged_surveys(self.connection, self.backend)
+        self.counts.ratings_new += new
         self.counts.ratings_updated += changed
-        self.counts.ratings_unchanged += staged - new_count - changed
-        if new_count or changed:
-            self._upsert(req, s, ["source", "ticket_id", "kind"], ["sent_at"], is_request)
-            self._upsert(resp, s, ["source", "ticket_id", "kind"],
-                         ["score", "responded_at", "comment"], is_response)
-
-    def _upsert(self, table: sa.Table, staged: sa.Table, key: list[str], values: list[str],
-                where: sa.ColumnElement | None = None, *, update: list[str] | None = None) -> None:
-        """INSERT … SELECT … ON CONFLICT (key) DO UPDATE the rows where a value differs."""
-        columns = key + values
-        rows = sa.select(*(staged.c[name] for name in columns))
-        rows = rows.where(where if where is not None else sa.true())  # SQLite's upsert needs it
-        statement = self.backend.insert(table).from_select(columns, rows)
-        update = values if update is None else update
-        statement = statement.on_conflict_do_update(
-            index_elements=key,
-            set_={name: statement.excluded[name] for name in update},
-            where=sa.or_(*(table.c[name].is_distinct_from(statement.excluded[name])
-                           for name in update)),
-        )
-        self.connection.execute(statement)
+        self.counts.ratings_unchanged += unchanged
 
     def _remove(self, ids: list[str]) -> int:
         """Delete these tickets with everything that hangs on them; how many were stored."""
