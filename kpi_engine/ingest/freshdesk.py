@@ -60,6 +60,8 @@ ESCALATION_TAG = "escalated"
 class FreshdeskVendor(Vendor):
     source = SOURCE
     label = "Freshdesk"
+    url_setting, site_setting, domain = "freshdesk_url", "freshdesk_domain", ".freshdesk.com"
+    refused_hint = "check FRESHDESK_API_KEY (Profile settings → Your API Key)"
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
@@ -170,20 +172,8 @@ class FreshdeskVendor(Vendor):
             missing.append("FRESHDESK_API_KEY")
         return missing
 
-    @property
-    def base_url(self) -> str:
-        settings = self.settings
-        if settings.freshdesk_url:
-            return settings.freshdesk_url.rstrip("/")
-        domain = settings.freshdesk_domain.strip().removesuffix(".freshdesk.com")
-        return f"https://{domain}.freshdesk.com"
-
-    def client(self, *, sleep=None, backoff: float = 1.0, transport=None) -> HelpdeskClient:
-        extra = {"sleep": sleep} if sleep is not None else {}
-        return HelpdeskClient(
-            "Freshdesk", self.base_url, (self.settings.freshdesk_api_key, "X"),
-            refused_hint="check FRESHDESK_API_KEY (Profile settings → Your API Key)",
-            backoff=backoff, transport=transport, **extra)
+    def credentials(self) -> tuple[str, str]:
+        return self.settings.freshdesk_api_key, "X"
 
     def prelude(self, client: HelpdeskClient, people: People) -> None:
         """Agents' and groups' names, which ticket pages give only by id."""

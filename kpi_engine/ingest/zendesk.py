@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kpi_engine.ingest.helpdesk.files import BadItem, Page
-from kpi_engine.ingest.helpdesk.http import HelpdeskClient, shared_limiter
+from kpi_engine.ingest.helpdesk.http import shared_limiter
 from kpi_engine.ingest.helpdesk.items import (
     MAX_TEXT,
     ItemError,
@@ -70,6 +70,9 @@ _MAX_AGENT, _MAX_TEAM, _MAX_CUSTOMER = MAX_TEXT["agent"], MAX_TEXT["team"], MAX_
 class ZendeskVendor(Vendor):
     source = SOURCE
     label = "Zendesk"
+    url_setting, site_setting, domain = "zendesk_url", "zendesk_subdomain", ".zendesk.com"
+    refused_hint = ("check ZENDESK_EMAIL and ZENDESK_API_TOKEN (an agent's or admin's API "
+                    "token, with token access on in the Admin Center)")
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
@@ -284,22 +287,8 @@ class ZendeskVendor(Vendor):
             missing.append("ZENDESK_API_TOKEN")
         return missing
 
-    @property
-    def base_url(self) -> str:
-        settings = self.settings
-        if settings.zendesk_url:
-            return settings.zendesk_url.rstrip("/")
-        subdomain = settings.zendesk_subdomain.strip().removesuffix(".zendesk.com")
-        return f"https://{subdomain}.zendesk.com"
-
-    def client(self, *, sleep=None, backoff: float = 1.0, transport=None) -> HelpdeskClient:
-        extra = {"sleep": sleep} if sleep is not None else {}
-        return HelpdeskClient(
-            "Zendesk", self.base_url,
-            (f"{self.settings.zendesk_email}/token", self.settings.zendesk_api_token),
-            refused_hint="check ZENDESK_EMAIL and ZENDESK_API_TOKEN (an agent's or admin's "
-                         "API token, with token access on in the Admin Center)",
-            backoff=backoff, transport=transport, **extra)
+    def credentials(self) -> tuple[str, str]:
+        return f"{self.settings.zendesk_email}/token", self.settings.zendesk_api_token
 
     def streams(self) -> list[Stream]:
         start = epoch(self.settings.sync_start)

@@ -7,7 +7,6 @@ to fetch before them. kpi_engine/ingest/zendesk.py and freshdesk.py are the vend
 from __future__ import annotations
 
 import importlib
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +51,12 @@ class Vendor:
 
     source = ""
     label = ""
+    # Where its API is: the setting of a whole base URL (a proxy, a test's double), else the
+    # setting of the account's name on the helpdesk's own `domain` (".zendesk.com").
+    url_setting = ""
+    site_setting = ""
+    domain = ""
+    refused_hint = ""  # what to check when the API refuses the credentials
 
     def __init__(self, settings) -> None:
         self.settings = settings
@@ -70,9 +75,25 @@ class Vendor:
     def missing_settings(self) -> list[str]:
         return self.missing(self.settings)
 
-    def client(self, *, sleep: Callable[[float], None] = time.sleep, backoff: float = 1.0,
-               transport=None) -> HelpdeskClient:
+    @property
+    def base_url(self) -> str:
+        url = getattr(self.settings, self.url_setting)
+        if url:
+            return url.rstrip("/")
+        site = getattr(self.settings, self.site_setting).strip().removesuffix(self.domain)
+        return f"https://{site}{self.domain}"
+
+    def credentials(self) -> tuple[str, str]:
+        """The API's basic-auth user and password, from the settings."""
         raise NotImplementedError
+
+    def client(self, *, sleep: Callable[[float], None] | None = None, backoff: float = 1.0,
+               transport=None) -> HelpdeskClient:
+        """The HTTP client of its API (`sleep` and `transport` for tests)."""
+        extra = {"sleep": sleep} if sleep is not None else {}
+        return HelpdeskClient(self.label, self.base_url, self.credentials(),
+                              refused_hint=self.refused_hint, backoff=backoff,
+                              transport=transport, **extra)
 
     def prelude(self, client: HelpdeskClient, people: People) -> None:
         """Fetch what pages name by id and do not carry (Freshdesk's agents and groups)."""
