@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from kpi_engine.ingest.helpdesk.files import BadItem
 from kpi_engine.ingest.helpdesk.items import MINUTE_FIELDS, TICKET_FIELDS, bounded_text
+from kpi_engine.ingest.helpdesk.versions import Versions
 from kpi_engine.ingest.merging import merge_staged_surveys, upsert
 from kpi_engine.ingest.staging import (
     added_tags,
@@ -54,17 +54,14 @@ class StagedMerge:
 
     connection: sa.Connection
     source: str
+    versions: Versions
 
     def _resolve_pending(self) -> None:
         """Fill in the names that pages read later gave (and, for a team, the readings under
         its calendar); an id never named stays the id. Only the version written counts."""
         updates: dict[str, list[dict]] = {}
-        latest, readings = self.latest, self.readings
-        for seq, ticket_id, field_name, kind, key, row in self.pending:
-            seen = latest.get(ticket_id)
-            if seen is None or seen[1] != seq or seen[2]:
-                continue  # a version replaced, or removed
-            name = self.people.name(kind, key)
+        readings = self.readings
+        for seq, _, field_name, _, name, row in self.versions.late_names():
             if name is None:
                 continue
             params = {"key_": seq, "value_": bounded_text(name, field_name)}
@@ -78,27 +75,10 @@ class StagedMerge:
     def _stage_ratings(self, removed: set[str]) -> int:
         """Stage the ratings of tickets in the pages or already stored, drop those of removed
         tickets; the others are bad (strict) or wait for their ticket. How many were staged."""
-        unknown = [ticket_id for ticket_id in self.ratings
-                   if ticket_id not in self.latest and ticket_id not in removed]
-        stored = self._stored_ids(unknown)
-        rows = []
-        for ticket_id, rating in self.ratings.items():
-            seen = self.latest.get(ticket_id)
-            if seen is not None and seen[2]:
-                continue  # its ticket was deleted
-            if seen is None and ticket_id not in stored:
-                if ticket_id in self.bad_tickets:
-                    continue
-                if self.strict:
-                    self.bad(BadItem(rating.file, rating.position,
-                                     f"a rating for ticket {ticket_id}, which is neither in "
-                                     "these pages nor already imported"))
-                else:
-                    self.counts.ratings_waiting += 1
-                continue
-            self.seq += 1
-            rows.append((self.seq, self.source, ticket_id, _CSAT, rating.sent_at, rating.score,
-                         rating.responded_at, rating.comment))
+        rows = [(line, self.source, ticket_id, _CSAT, rating.sent_at, rating.score,
+                 rating.responded_at, rating.comment)
+                for line, (ticket_id, rating) in enumerate(
+                    self.versions.ratings_to_write(removed, self._stored_ids), start=1)]
         if rows:
             self.backend.write(self.connection, staged_surveys, rows)
         return len(rows)

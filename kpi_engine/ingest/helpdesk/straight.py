@@ -18,11 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 
-from kpi_engine.ingest.helpdesk.counts import WriteCounts, take_page
+from kpi_engine.ingest.helpdesk.counts import WriteCounts
 from kpi_engine.ingest.helpdesk.files import BadItem
 from kpi_engine.ingest.helpdesk.items import (
     TICKET_FIELDS,
@@ -33,6 +32,7 @@ from kpi_engine.ingest.helpdesk.items import (
     bounded_text,
     ticket_record,
 )
+from kpi_engine.ingest.helpdesk.versions import Versions
 from kpi_engine.storage.schema import (
     BUSINESS_READINGS,
     helpdesk_metrics,
@@ -85,14 +85,8 @@ class StraightLoad:
         self.readings = readings  # TicketReadings, or None while no calendar is stored
         self.encoders = encoders
         self.emit = emit
-        self.strict = strict
         self.counts = WriteCounts()
-        self.seq = 0
-        self.latest: dict[str, tuple[datetime, int, bool]] = {}  # id → (updated, seq, removed)
-        # The names to fill in at the end: (seq, id, field, kind, helpdesk id, row).
-        self.pending: list[tuple[int, str, str, str, str, tuple]] = []
-        self.ratings: dict[str, MappedRating] = {}
-        self.bad_tickets: set[str] = set()  # told already: their ratings are left out silently
+        self.versions = Versions(people, self.counts, strict=strict)
         # The tickets written before a newer version was read, with that version (None:
         # removed), written at the end instead.
         self.replaced: dict[str, MappedTicket | None] = {}
@@ -104,37 +98,22 @@ class StraightLoad:
 
     def take(self, items: Iterable[MappedTicket | Removal | MappedRating | BadItem]) -> None:
         """Take what one page yields."""
-        take_page(items, self.counts, self.ratings, self._ticket, self._removal, self.bad)
+        self.versions.take(items, self._ticket, self._removal)
 
     def bad(self, item: BadItem) -> None:
-        if item.ticket_id is not None:  # a ticket read, not taken
-            self.bad_tickets.add(item.ticket_id)
-        self.counts.bad(item)
+        self.versions.bad(item)
 
     def _removal(self, item: Removal) -> None:
-        self.seq += 1
-        seen = self.latest.get(item.id)
-        if seen is not None and item.updated_at < seen[0]:
-            return  # an older version read later
-        self.latest[item.id] = (item.updated_at, self.seq, True)
-        if seen is not None:
+        taken, seen = self.versions.removal(item)
+        if taken and seen is not None:  # the version written goes at the end
             self.replaced[item.id] = None
 
     def _ticket(self, ticket: MappedTicket) -> None:
-        self.counts.tickets_read += 1
-        ticket_id = ticket.row[1]
-        self.seq += 1
-        seq = self.seq
-        latest = self.latest
-        seen = latest.get(ticket_id)
-        if seen is not None and ticket.updated_at < seen[0]:
+        found = self.versions.ticket(ticket)
+        if found is None:
             return  # an older version read later
-        latest[ticket_id] = (ticket.updated_at, seq, False)
-        if ticket.pending:
-            for field_name, kind, key in ticket.pending:
-                self.pending.append((seq, ticket_id, field_name, kind, key, ticket.row))
-        if seen is not None:  # the version written goes at the end, this one instead
-            self.replaced[ticket_id] = ticket
+        if found[1] is not None:  # the version written goes at the end, this one instead
+            self.replaced[ticket.id] = ticket
             return
         self._write(ticket)
 
@@ -193,22 +172,18 @@ class StraightLoad:
         self._hand_on(0, 1, 2)
         self.emit = emit
         updates = self._resolve_pending()
-        removed = {ticket_id for ticket_id, (_, _, gone) in self.latest.items() if gone}
+        removed = self.versions.removed()
         surveys, ratings = self._ratings(removed)
         return Finished(self.counts, tuple(self.replaced), tuple(rewrite), updates, surveys,
-                        self.values, len(self.latest) - len(removed), ratings)
+                        self.values, len(self.versions.latest) - len(removed), ratings)
 
     def _resolve_pending(self) -> dict[str, list[dict]]:
         """The names that pages read later gave (and, for a team, the readings under its
         calendar), as UPDATE parameters by field; an id never named stays the id. Only the
         version written counts."""
         updates: dict[str, list[dict]] = {}
-        latest, readings, values = self.latest, self.readings, self.values
-        for seq, ticket_id, field_name, kind, key, row in self.pending:
-            seen = latest.get(ticket_id)
-            if seen is None or seen[1] != seq or seen[2]:
-                continue  # a version replaced, or removed
-            name = self.people.name(kind, key)
+        readings, values = self.readings, self.values
+        for _, ticket_id, field_name, key, name, row in self.versions.late_names():
             if name is None:
                 if field_name != "customer":  # the id stays: a value too
                     values[field_name == "team"].add(key)
@@ -229,21 +204,8 @@ class StraightLoad:
         requests, responses = bytearray(), bytearray()
         encode_request = self.encoders["survey_requests"]
         encode_response = self.encoders["survey_responses"]
-        source, latest, written = self.source, self.latest, 0
-        for ticket_id, rating in self.ratings.items():
-            seen = latest.get(ticket_id)
-            if seen is not None and seen[2]:
-                continue  # its ticket was deleted
-            if seen is None:
-                if ticket_id in self.bad_tickets:
-                    continue
-                if self.strict:
-                    self.bad(BadItem(rating.file, rating.position,
-                                     f"a rating for ticket {ticket_id}, which is neither in "
-                                     "these pages nor already imported"))
-                else:
-                    self.counts.ratings_waiting += 1
-                continue
+        source, written = self.source, 0
+        for ticket_id, rating in self.versions.ratings_to_write(removed):
             written += 1
             if rating.sent_at is not None:
                 encode_request((source, ticket_id, _CSAT, rating.sent_at), requests)

@@ -27,13 +27,12 @@ and go in with it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from kpi_engine.calendars.readings import import_readings
-from kpi_engine.ingest.helpdesk.counts import MAX_REPORTED, WriteCounts, take_page
+from kpi_engine.ingest.helpdesk.counts import MAX_REPORTED, WriteCounts
 from kpi_engine.ingest.helpdesk.files import BadItem, Page, read_pages
 from kpi_engine.ingest.helpdesk.items import (
     TICKET_FIELDS,
@@ -45,6 +44,7 @@ from kpi_engine.ingest.helpdesk.items import (
 )
 from kpi_engine.ingest.helpdesk.merge import CHUNK, StagedMerge, staged_minutes
 from kpi_engine.ingest.helpdesk.straight import CopySink, Finished, StraightLoad
+from kpi_engine.ingest.helpdesk.versions import Versions
 from kpi_engine.ingest.helpdesk.worker import can_fork, read_in_worker, read_into
 from kpi_engine.ingest.staging import (
     STAGED_KEYS,
@@ -106,16 +106,10 @@ class HelpdeskWriter(StagedMerge):
         self.connection = connection
         self.source = source
         self.people = people
-        self.strict = strict
         self.backend = backend_for(connection)
         self.counts = WriteCounts()
-        self.seq = 0
-        self.latest: dict[str, tuple[datetime, int, bool]] = {}  # id → (updated, seq, removed)
-        # The names to fill in at the end: (seq, id, field, kind, helpdesk id, row).
-        self.pending: list[tuple[int, str, str, str, str, tuple]] = []
-        self.ratings: dict[str, MappedRating] = {}
+        self.versions = Versions(people, self.counts, strict=strict)  # staged (straight: its own)
         self.removals: list[str] = []
-        self.bad_tickets: set[str] = set()  # told already: their ratings are left out silently
         self.staged_ratings = 0
         self.batch: list[tuple] = []
         self.tag_batch: list[tuple] = []
@@ -184,39 +178,23 @@ class HelpdeskWriter(StagedMerge):
         if self.straight is not None:
             self.straight.take(items)
             return
-        take_page(items, self.counts, self.ratings, self._ticket, self._removal, self.bad)
+        self.versions.take(items, self._ticket, self._removal)
 
     def bad(self, item: BadItem) -> None:
-        if self.straight is not None:
-            self.straight.bad(item)
-            return
-        if item.ticket_id is not None:  # a ticket read, not taken
-            self.bad_tickets.add(item.ticket_id)
-        self.counts.bad(item)
+        (self.straight.versions if self.straight is not None else self.versions).bad(item)
 
     def _removal(self, item: Removal) -> None:
-        self.seq += 1
-        seen = self.latest.get(item.id)
-        if seen is not None and item.updated_at < seen[0]:
-            return  # an older version read later
-        self.latest[item.id] = (item.updated_at, self.seq, True)
-        if seen is not None and not seen[2]:
-            self.superseded.append(seen[1])
+        taken, seen = self.versions.removal(item)
+        if taken and seen is not None and not seen[2]:
+            self.superseded.append(seen[1])  # the version staged leaves staging
 
     def _ticket(self, ticket: MappedTicket) -> None:
-        self.counts.tickets_read += 1
-        ticket_id = ticket.row[1]
-        self.seq += 1
-        seq = self.seq
-        seen = self.latest.get(ticket_id)
-        if seen is not None and ticket.updated_at < seen[0]:
+        found = self.versions.ticket(ticket)
+        if found is None:
             return  # an older version read later
-        self.latest[ticket_id] = (ticket.updated_at, seq, False)
-        if ticket.pending:
-            for field_name, kind, key in ticket.pending:
-                self.pending.append((seq, ticket_id, field_name, kind, key, ticket.row))
+        seq, seen = found
         if seen is not None and not seen[2]:
-            self.superseded.append(seen[1])
+            self.superseded.append(seen[1])  # the version staged before leaves staging
         self._write(ticket, seq)
 
     def _write(self, ticket: MappedTicket, seq: int) -> None:
@@ -264,9 +242,9 @@ class HelpdeskWriter(StagedMerge):
         for table in (staged_tickets, staged_tags, staged_minutes):
             self._delete_lines(table, self.superseded)
         self._resolve_pending()
-        self.removals = [ticket_id for ticket_id, (_, _, removed) in self.latest.items()
-                         if removed]
-        self.staged_ratings = self._stage_ratings(set(self.removals))
+        removed = self.versions.removed()
+        self.removals = sorted(removed)
+        self.staged_ratings = self._stage_ratings(removed)
 
     def _finish_straight(self, finished: Finished) -> None:
         """The straight load's end: the keys built again; the tickets written before a newer
@@ -313,7 +291,7 @@ class HelpdeskWriter(StagedMerge):
             self.counts.tickets_new += finished.tickets
             self.counts.ratings_new += finished.ratings
             return self.counts
-        staged = len(self.latest) - len(self.removals)
+        staged = len(self.versions.latest) - len(self.removals)
         # Statistics (indexes on SQLite) for the staging tables the merge looks rows up in.
         self.backend.prepare_for_queries(
             connection, [*STAGED_KEYS, (staged_minutes, ("source", "ticket_id"))])
