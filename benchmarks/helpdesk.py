@@ -15,9 +15,8 @@ work on the machine shows in the wall time, not in the CPU times. The pages are 
 and kept in benchmarks/data/zendesk-N/; the databases are made afresh (PostgreSQL:
 kpibot_bench_zendesk_N beside the database of the URL; SQLite: a file in benchmarks/data/).
 
-The tickets are those of `zendesk_desk` (bot/sandbox/zendesk_double.py) — the same random
-draws in the same order, so the same tickets for the same seed — generated a page at a time,
-so that a million of them never sit in memory at once.
+The tickets are those of `zendesk_desk` (bot/sandbox/zendesk_double.py), drawn one at a time
+by its `zendesk_stream` so that a million of them never sit in memory at once.
 """
 
 from __future__ import annotations
@@ -25,21 +24,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import resource
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import orjson
 import sqlalchemy as sa
 
-from bot.sandbox.zendesk_double import export_page
+from bot.sandbox.zendesk_double import desk_people, export_page, zendesk_stream
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"
@@ -53,80 +49,6 @@ POSTGRES_URL = os.environ.get(
 # The business calendar stored before the third import (as benchmarks/business_hours.py's).
 CALENDAR = {"KPIBOT_BUSINESS_HOURS": "mon-fri 09:00-12:00,13:00-17:00",
             "KPIBOT_BUSINESS_TZ": "Europe/Berlin", "KPIBOT_HOLIDAYS": "DE-BE,2026-12-24"}
-
-# zendesk_desk's draws (bot/sandbox/zendesk_double.py), kept in step with it by a test.
-_CHANNELS = ("email",) * 5 + ("web",) * 2 + ("chat", "native_messaging", "voice", "api",
-                                              "whatsapp", "facebook", "mobile_sdk")
-_STATUSES = ("solved",) * 5 + ("closed",) * 3 + ("open", "pending", "new", "hold")
-_PRIORITIES = (None, "low", "normal", "normal", "high", "urgent")
-_TAGS = ("billing", "login", "refund", "bug", "feature_request", "complaint", "vip", "tier_2",
-         "t3", "escalated", "api", "mobile")
-_BASE = datetime(2026, 1, 1, tzinfo=timezone.utc)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def zendesk_stream(count: int, *, seed: int = SEED, first_id: int = 1, agents: int = 40,
-                   teams: int = 8) -> Iterator[tuple[dict, dict, dict, dict | None]]:
-    """`zendesk_desk(count)`'s tickets one at a time: (ticket, metric set, requester, rating or
-    None). The agents and groups are `desk_people(agents, teams)`."""
-    rng = random.Random(seed)
-    for number in range(count):
-        ticket_id = first_id + number
-        created = _BASE + timedelta(seconds=number * 40 + rng.randrange(30))
-        status = rng.choice(_STATUSES)
-        reply = None if status == "new" or rng.random() < 0.05 else rng.randrange(1, 600)
-        solved = status in ("solved", "closed")
-        resolution = (reply or 0) + rng.randrange(5, 5000) if solved else None
-        solved_at = created + timedelta(minutes=resolution) if solved else None
-        updated = (solved_at or created) + timedelta(minutes=rng.randrange(0, 60))
-        requester = 1_000_000 + ticket_id
-        user = {"id": requester, "name": f"Customer {ticket_id}",
-                "email": f"c{ticket_id}@example.com", "role": "end-user"}
-        reopens = 1 if solved and rng.random() < 0.08 else 0
-        ticket = {
-            "url": f"https://acme.zendesk.com/api/v2/tickets/{ticket_id}.json", "id": ticket_id,
-            "via": {"channel": rng.choice(_CHANNELS), "source": {"from": {}, "to": {},
-                                                                "rel": None}},
-            "created_at": _iso(created), "updated_at": _iso(updated), "type": "question",
-            "subject": f"Question {ticket_id}", "priority": rng.choice(_PRIORITIES),
-            "status": status, "requester_id": requester, "submitter_id": requester,
-            "assignee_id": None if status == "new" else 900_000 + rng.randrange(agents),
-            "group_id": 700 + rng.randrange(teams),
-            "tags": rng.sample(_TAGS, rng.randrange(0, 3)), "is_public": True,
-            "custom_fields": [], "satisfaction_rating": None}
-        metric = {
-            "id": 5_000_000 + ticket_id, "ticket_id": ticket_id, "created_at": _iso(created),
-            "updated_at": _iso(updated), "group_stations": 1 + (rng.random() < 0.1),
-            "assignee_stations": 1, "reopens": reopens,
-            "replies": 0 if reply is None else 1 + rng.randrange(3) + reopens,
-            "solved_at": _iso(solved_at) if solved else None,
-            "reply_time_in_minutes": {"calendar": reply,
-                                      "business": None if reply is None else reply // 2},
-            "full_resolution_time_in_minutes": {
-                "calendar": resolution, "business": None if resolution is None
-                else resolution // 3},
-            "on_hold_time_in_minutes": {"calendar": 0, "business": 0}}
-        rating = None
-        if solved and rng.random() < 0.6:
-            score = rng.choice(("good", "good", "good", "bad", "offered"))
-            offered = solved_at + timedelta(hours=1)
-            rating = {"id": 8_000_000 + ticket_id, "ticket_id": ticket_id, "score": score,
-                      "created_at": _iso(offered),
-                      "updated_at": _iso(offered + timedelta(hours=2)),
-                      "comment": None, "assignee_id": None, "group_id": None,
-                      "requester_id": requester}
-        yield ticket, metric, user, rating
-
-
-def desk_people(agents: int = 40, teams: int = 8) -> tuple[list[dict], list[dict]]:
-    """zendesk_desk's agents and groups."""
-    return ([{"id": 900_000 + n, "name": f"Agent {n}", "email": f"agent{n}@acme.example",
-              "role": "agent"} for n in range(agents)],
-            [{"id": 700 + n, "name": f"Team {n}", "deleted": False} for n in range(teams)])
-
 
 def _ratings_page(chunk: list[dict], start: int, more: bool) -> dict:
     after = f"r{start + len(chunk)}"

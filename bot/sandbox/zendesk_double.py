@@ -19,6 +19,7 @@ import json
 import random
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -280,11 +281,25 @@ def zendesk_desk(count: int, *, seed: int = 16, first_id: int = 1, agents: int =
                  teams: int = 8) -> dict:
     """`count` tickets as Zendesk exports them, each with its metric set, its requester (one
     per ticket), agents and groups, and a rating for most solved tickets."""
-    rng = random.Random(seed)
-    users = [{"id": 900_000 + n, "name": f"Agent {n}", "email": f"agent{n}@acme.example",
-              "role": "agent"} for n in range(agents)]
-    groups = [{"id": 700 + n, "name": f"Team {n}", "deleted": False} for n in range(teams)]
+    users, groups = desk_people(agents, teams)
     tickets, metric_sets, ratings = [], [], []
+    for ticket, metric, user, rating in zendesk_stream(count, seed=seed, first_id=first_id,
+                                                         agents=agents, teams=teams):
+        tickets.append(ticket)
+        metric_sets.append(metric)
+        users.append(user)
+        if rating is not None:
+            ratings.append(rating)
+    return {"tickets": tickets, "metric_sets": metric_sets, "users": users, "groups": groups,
+            "ratings": ratings}
+
+
+def zendesk_stream(count: int, *, seed: int = 16, first_id: int = 1, agents: int = 40,
+                   teams: int = 8) -> Iterator[tuple[dict, dict, dict, dict | None]]:
+    """`zendesk_desk(count)`'s tickets one at a time — so that a million need not sit in
+    memory (benchmarks/helpdesk.py) —: (ticket, metric set, requester, rating or None). The
+    agents and groups are `desk_people(agents, teams)`."""
+    rng = random.Random(seed)
     for number in range(count):
         ticket_id = first_id + number
         created = _BASE + timedelta(seconds=number * 40 + rng.randrange(30))
@@ -295,10 +310,10 @@ def zendesk_desk(count: int, *, seed: int = 16, first_id: int = 1, agents: int =
         solved_at = created + timedelta(minutes=resolution) if solved else None
         updated = (solved_at or created) + timedelta(minutes=rng.randrange(0, 60))
         requester = 1_000_000 + ticket_id
-        users.append({"id": requester, "name": f"Customer {ticket_id}",
-                      "email": f"c{ticket_id}@example.com", "role": "end-user"})
+        user = {"id": requester, "name": f"Customer {ticket_id}",
+                "email": f"c{ticket_id}@example.com", "role": "end-user"}
         reopens = 1 if solved and rng.random() < 0.08 else 0
-        tickets.append({
+        ticket = {
             "url": f"https://acme.zendesk.com/api/v2/tickets/{ticket_id}.json", "id": ticket_id,
             "via": {"channel": rng.choice(_CHANNELS), "source": {"from": {}, "to": {},
                                                                 "rel": None}},
@@ -308,8 +323,8 @@ def zendesk_desk(count: int, *, seed: int = 16, first_id: int = 1, agents: int =
             "assignee_id": None if status == "new" else 900_000 + rng.randrange(agents),
             "group_id": 700 + rng.randrange(teams),
             "tags": rng.sample(_TAGS, rng.randrange(0, 3)), "is_public": True,
-            "custom_fields": [], "satisfaction_rating": None})
-        metric_sets.append({
+            "custom_fields": [], "satisfaction_rating": None}
+        metric = {
             "id": 5_000_000 + ticket_id, "ticket_id": ticket_id, "created_at": _iso(created),
             "updated_at": _iso(updated), "group_stations": 1 + (rng.random() < 0.1),
             "assignee_stations": 1, "reopens": reopens,
@@ -320,14 +335,21 @@ def zendesk_desk(count: int, *, seed: int = 16, first_id: int = 1, agents: int =
             "full_resolution_time_in_minutes": {
                 "calendar": resolution, "business": None if resolution is None
                 else resolution // 3},
-            "on_hold_time_in_minutes": {"calendar": 0, "business": 0}})
+            "on_hold_time_in_minutes": {"calendar": 0, "business": 0}}
+        rating = None
         if solved and rng.random() < 0.6:
             score = rng.choice(("good", "good", "good", "bad", "offered"))
             offered = solved_at + timedelta(hours=1)
-            ratings.append({"id": 8_000_000 + ticket_id, "ticket_id": ticket_id,
-                            "score": score, "created_at": _iso(offered),
-                            "updated_at": _iso(offered + timedelta(hours=2)),
-                            "comment": None, "assignee_id": None, "group_id": None,
-                            "requester_id": requester})
-    return {"tickets": tickets, "metric_sets": metric_sets, "users": users, "groups": groups,
-            "ratings": ratings}
+            rating = {"id": 8_000_000 + ticket_id, "ticket_id": ticket_id, "score": score,
+                      "created_at": _iso(offered),
+                      "updated_at": _iso(offered + timedelta(hours=2)),
+                      "comment": None, "assignee_id": None, "group_id": None,
+                      "requester_id": requester}
+        yield ticket, metric, user, rating
+
+
+def desk_people(agents: int = 40, teams: int = 8) -> tuple[list[dict], list[dict]]:
+    """zendesk_desk's agents and groups."""
+    return ([{"id": 900_000 + n, "name": f"Agent {n}", "email": f"agent{n}@acme.example",
+              "role": "agent"} for n in range(agents)],
+            [{"id": 700 + n, "name": f"Team {n}", "deleted": False} for n in range(teams)])
