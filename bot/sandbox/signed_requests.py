@@ -38,6 +38,7 @@ are ``(body, content_type)`` already.
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import time
@@ -308,6 +309,20 @@ def post(
 def bolt_request(body: str, headers: dict[str, str]) -> BoltRequest:
     """A ``BoltRequest`` for ``app.dispatch(...)``, exactly as Bolt's HTTP adapters build it."""
     return BoltRequest(body=body, headers=headers)
+
+
+def edge_request(body: str, headers: dict[str, str], secret: str) -> BoltRequest:
+    """The ``BoltRequest`` that `kpibot serve`'s edge (bot/edge.py) makes of a signed request:
+    signature, size and shape checked, a slash command that says "payload" read as one."""
+    from bot.edge import EVENTS_PATH, checked_request
+
+    raw = body.encode()
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": EVENTS_PATH,
+               "CONTENT_TYPE": headers.get("Content-Type", JSON),
+               "CONTENT_LENGTH": str(len(raw)), "wsgi.input": io.BytesIO(raw)}
+    environ.update({"HTTP_" + name.upper().replace("-", "_"): value
+                    for name, value in headers.items() if name != "Content-Type"})
+    return checked_request(environ, secret)
 
 
 # ---------------------------------------------------------------------------- internals

@@ -24,7 +24,7 @@ from bot.sandbox import signed_requests as slack_requests
 from kpi_engine.digests.definitions import DigestDefinition
 from kpi_engine.digests.store import DigestStore
 from kpi_engine.storage.schema import handled_deliveries, metadata
-from tests.bot.conftest import CHANNEL, EXTERNAL, GUEST, MEMBER, send, settle
+from tests.bot.conftest import CHANNEL, EXTERNAL, GUEST, MEMBER, SECRET, send, settle
 from tests.builders import NOW
 
 from .test_digest_commands import GOOD
@@ -80,10 +80,12 @@ class Desk:
         self.app = self.make()
 
     def event(self, payload: dict):
-        return send(self.app, slack_requests.event_callback(payload))
+        return self.interaction(slack_requests.event_callback(payload))
 
     def interaction(self, payload):
-        return send(self.app, payload)
+        """Delivered the way `kpibot serve` reads a request: through its edge (bot/edge.py)."""
+        body, headers = slack_requests.signed(payload, SECRET)
+        return self.app.dispatch(slack_requests.edge_request(body, headers, SECRET))
 
 
 def _mention(desk, user):
@@ -100,6 +102,13 @@ def _thread_reply(desk, user):
     """A reply without a mention in a channel thread kpibot answered (by a member first)."""
     return desk.event(slack_requests.message("and tier 2?", user=user, channel=CHANNEL,
                                              ts="302.2", thread_ts="302.1",
+                                             channel_type="channel"))
+
+
+def _thread_why(desk, user):
+    """"which team drove that?" in a thread kpibot answered: a why by team."""
+    return desk.event(slack_requests.message("which team drove that?", user=user,
+                                             channel=CHANNEL, ts="302.3", thread_ts="302.1",
                                              channel_type="channel"))
 
 
@@ -208,9 +217,10 @@ def _assistant_message(desk, user):
 L = "bot.listeners."
 DRIVERS: dict[str, list[Callable]] = {
     L + "mentions.register.<locals>.answer_mention": [_mention],
-    L + "messages.register.<locals>.answer_message_event": [_dm, _thread_reply],
+    L + "messages.register.<locals>.answer_message_event": [_dm, _thread_reply, _thread_why],
     L + "command.register.<locals>.acknowledge": [
         _command("what was FCR last week for tier 1?"), _command("help"),
+        _command("what was FCR last week for tier 1? payload"),  # read as a command by the edge
         _command("digest list"), _command(f"digest preview {DIGEST_NAME}"),
         _command(f"digest edit {DIGEST_NAME}"), _command(f"digest remove {DIGEST_NAME}"),
         _command("support-channel add team=billing"), _command("support-channel list")],
@@ -332,6 +342,10 @@ def test_a_member_still_reaches_every_asking_surface(desk):
     preview = desk.slack.wait_for("response_url", lambda call: DIGEST_NAME in json.dumps(
         call.params))
     assert "75.0%" in json.dumps(preview.params, ensure_ascii=False)
+    desk.fresh()
+    _command("what was FCR last week for tier 1? payload")(desk, MEMBER)  # through the edge
+    settle(desk.app)
+    assert "I don't know 'payload'" in json.dumps(desk.slack.calls()[-1].params)
 
 
 def test_an_external_customer_answers_their_own_survey(support_app, slack, tickets_db):  # noqa: F811
